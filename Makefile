@@ -1,0 +1,37 @@
+# The two commands: `make demo` and `make test`. Both need only Python 3.11+ and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+SERVICES := $(BIN)/python -m wellbeing.embedded run --
+PYTEST_ARGS ?=
+
+.PHONY: install test demo stop migrate lint messages
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+test: $(STAMP)
+	$(SERVICES) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+demo: $(STAMP)
+	$(SERVICES) $(BIN)/python manage.py demo
+
+migrate: $(STAMP)
+	$(SERVICES) $(BIN)/python manage.py migrate --database owner
+
+stop:
+	@test -x $(BIN)/python && $(BIN)/python -m wellbeing.embedded down || true
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+messages: $(STAMP)
+	$(BIN)/python manage.py makemessages -l fr -l cy --ignore=.venv --ignore=.local --ignore=node_modules
+	$(BIN)/python manage.py compilemessages --ignore=.venv

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TenancyConfig(AppConfig):
+    name = "wellbeing.tenancy"
+    label = "tenancy"
+    verbose_name = _("Organisations")
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401

@@ -1,0 +1,103 @@
+"""Which organisation the current request or task works for.
+
+Two walls keep organisations apart:
+1. `OrganisationScoped` models' default manager filters by the organisation in context and raises
+   `NoOrganisationInContext` when there is none (see managers.py).
+2. PostgreSQL row-level security: every tenant-owned table's policy compares `organisation_id`
+   with `current_setting('app.organisation_id')`, which `organisation_scope` sets with
+   `set_config(..., true)`: local to the transaction it opens, so it can never leak to the next
+   user of a pooled connection.
+
+`platform_scope` is the explicit, greppable way out for the few platform-level places (looking
+up an invitation token, listing a person's memberships across organisations, creating an
+organisation). Queries inside it must still say `.unscoped()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from django.db import connections, transaction
+
+
+class NoOrganisationInContext(RuntimeError):
+    """A tenant-owned table was queried with no organisation in context."""
+
+
+@dataclass(frozen=True)
+class _Scope:
+    organisation_id: int | None
+    platform: bool = False
+
+
+_scope: ContextVar[_Scope | None] = ContextVar("staffwell_scope", default=None)
+
+
+def current_organisation_id() -> int:
+    scope = _scope.get()
+    if scope is None or scope.organisation_id is None:
+        raise NoOrganisationInContext(
+            "No organisation in context: wrap the code in organisation_scope(), "
+            "or use .unscoped() inside platform_scope() for platform-level code."
+        )
+    return scope.organisation_id
+
+
+def current_organisation_id_or_none() -> int | None:
+    scope = _scope.get()
+    return scope.organisation_id if scope else None
+
+
+def in_platform_scope() -> bool:
+    scope = _scope.get()
+    return bool(scope and scope.platform)
+
+
+def _set_database_scope(scope: _Scope | None, using: str) -> None:
+    org = "" if scope is None or scope.organisation_id is None else str(scope.organisation_id)
+    platform = "on" if scope is not None and scope.platform else ""
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('app.organisation_id', %s, true), set_config('app.platform', %s, true)",
+            [org, platform],
+        )
+
+
+@contextmanager
+def _enter(scope: _Scope, using: str) -> Iterator[None]:
+    outer = _scope.get()
+    token = _scope.set(scope)
+    try:
+        with transaction.atomic(using=using):
+            _set_database_scope(scope, using)
+            try:
+                yield
+            finally:
+                # A transaction-local setting outlives a released savepoint: put the outer
+                # scope (or none) back before handing the transaction back to its caller.
+                if connections[using].in_atomic_block and not connections[using].needs_rollback:
+                    _set_database_scope(outer, using)
+    finally:
+        _scope.reset(token)
+
+
+@contextmanager
+def organisation_scope(organisation, *, using: str = "default") -> Iterator[None]:
+    """Run the block in one transaction, for one organisation (an Organisation or its id)."""
+    organisation_id = getattr(organisation, "pk", organisation)
+    if organisation_id is None:
+        raise ValueError("organisation_scope needs a saved organisation")
+    with _enter(_Scope(organisation_id=int(organisation_id)), using):
+        yield
+
+
+@contextmanager
+def platform_scope(*, using: str = "default") -> Iterator[None]:
+    """Run platform-level code that must read across organisations (explicit `.unscoped()`)."""
+    outer = _scope.get()
+    organisation_id = outer.organisation_id if outer else None
+    with _enter(_Scope(organisation_id=organisation_id, platform=True), using):
+        yield
