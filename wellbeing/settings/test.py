@@ -13,3 +13,14 @@ CACHES["default"]["KEY_PREFIX"] = "staffwell-test"
 DATABASE_APP_GRANT_TRUNCATE = True
 ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/key"}
 MEDIA_ROOT = env("MEDIA_ROOT", default="/tmp/staffwell-test-media")
+
+# Several test runs may share one PostgreSQL and one Redis (developers working side by side):
+# STAFFWELL_TEST_RUN gives each its own test database, cache prefix and Celery queue.
+TEST_RUN = env("STAFFWELL_TEST_RUN", default="")
+if TEST_RUN:
+    from .base import DATABASES
+
+    for _alias in DATABASES.values():
+        _alias["TEST"] = {"NAME": f"test_staffwell_{TEST_RUN}"}
+    CACHES["default"]["KEY_PREFIX"] = f"staffwell-test-{TEST_RUN}"
+CELERY_TASK_DEFAULT_QUEUE = f"staffwell-test-{TEST_RUN or 'main'}"
