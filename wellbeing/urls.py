@@ -10,6 +10,7 @@ from . import health
 
 organisation_patterns = [
     path("", include("wellbeing.tenancy.urls")),
+    path("api/", include("wellbeing.tenancy.api_urls")),
 ]
 
 urlpatterns = [

@@ -16,3 +16,7 @@ class OrganisationScopedManager(models.Manager):
         if not in_platform_scope():
             raise NoOrganisationInContext("unscoped() is only allowed inside platform_scope()")
         return super().get_queryset()
+
+    def none(self) -> models.QuerySet:
+        """An empty queryset needs no organisation (class attributes, schema generation)."""
+        return super().get_queryset().none()
