@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 SERVICES := $(BIN)/python -m wellbeing.embedded run --
 PYTEST_ARGS ?=
 
-.PHONY: install test demo stop migrate lint messages
+.PHONY: install test demo totp stop migrate lint messages assets
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ test: $(STAMP)
 demo: $(STAMP)
 	$(SERVICES) $(BIN)/python manage.py demo
 
+# The demo's current TOTP codes: `make totp`, or `make totp EMAIL=school_lead@demo.staffwell.test`.
+# Only an EMAIL given on the command line counts (many shells export their own EMAIL).
+totp: $(STAMP)
+	@$(BIN)/python manage.py demo_totp $(if $(filter command line,$(origin EMAIL)),$(EMAIL))
+
 migrate: $(STAMP)
 	$(SERVICES) $(BIN)/python manage.py migrate --database owner
 
@@ -33,5 +38,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 messages: $(STAMP)
-	$(BIN)/python manage.py makemessages -l fr -l cy --ignore=.venv --ignore=.local --ignore=node_modules
+	$(BIN)/python manage.py makemessages -l fr -l cy --ignore=.venv --ignore=.local --ignore=node_modules --ignore=frontend
 	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+# Front-end files are built from npm packages and committed under static/: only this target needs
+# node and npm; `make test` and `make demo` use the committed files.
+assets:
+	cd frontend && npm ci --ignore-scripts --no-audit --no-fund && npm run build

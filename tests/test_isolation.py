@@ -13,6 +13,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from surveys.tests.isolation import organisation_b_objects as organisation_b_surveys
 from wellbeing.tenancy.context import organisation_scope
 from wellbeing.tenancy.models import Membership, Role
 
@@ -42,7 +43,7 @@ KEYWORD = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>|\(\?P<(?P<rname>\
 
 def _object_ids(world) -> dict[str, int | str]:
     """Organisation B's objects, by the URL keyword that names them."""
-    from wellbeing.tenancy.models import School, StaffMember
+    from wellbeing.tenancy.models import RosterImport, School, StaffMember
 
     b = world.org("b")
     ids: dict[str, int | str] = {}
@@ -56,13 +57,14 @@ def _object_ids(world) -> dict[str, int | str]:
             contract="full_time", fte=1,
         )
         ids.update(staff_id=staff.pk, staff_member_id=staff.pk)
+        ids["imports.pk"] = RosterImport.objects.create(filename="b-roster.csv").pk
         for provider in OBJECT_IDS:
             ids.update(provider(world))
     return ids
 
 
 # Later apps register here a function (world) -> {keyword: id of one of organisation B's objects}.
-OBJECT_IDS: list = []
+OBJECT_IDS: list = [organisation_b_surveys]
 
 
 def fill(route: str, values: dict[str, int | str]) -> str:

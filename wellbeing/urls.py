@@ -11,12 +11,15 @@ from . import health
 organisation_patterns = [
     path("", include("wellbeing.tenancy.urls")),
     path("api/", include("wellbeing.tenancy.api_urls")),
+    path("api/", include("surveys.api_urls")),
+    path("", include("wellbeing.accounts.urls")),
 ]
 
 urlpatterns = [
     path("", tenancy_views.home, name="home"),
     path("o/<slug:org>/", include(organisation_patterns)),
     path("accounts/", include("allauth.urls")),
+    path("invitations/", include("wellbeing.accounts.invitation_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", health.healthz, name="healthz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

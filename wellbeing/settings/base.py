@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "charters",
     "actionplans",
     "wellbeing.reports",
+    # The project package itself, for its management commands (`manage.py demo`).
+    "wellbeing",
 ]
 
 MIDDLEWARE = [
@@ -133,7 +135,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 10 * 60}
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / ".local" / "celerybeat-schedule"))
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Surveys open and close on their own at the times leads set (a minute late at most).
+    "surveys-open-and-close-due": {"task": "surveys.tasks.open_and_close_due_surveys", "schedule": 60.0},
+}
 CELERY_TIMEZONE = "UTC"
 
 # --- Accounts (django-allauth) ----------------------------------------------------------------
@@ -159,6 +164,7 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_SIGNUP_OPEN = env.bool("ACCOUNT_SIGNUP_OPEN", default=False)
 ACCOUNT_ADAPTER = "wellbeing.accounts.adapter.AccountAdapter"
+ACCOUNT_SIGNUP_FORM_CLASS = "wellbeing.accounts.forms.SignupDetailsForm"
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": env("LOGIN_FAILED_RATE_LIMIT", default="5/5m/key,20/m/ip"),
@@ -187,6 +193,7 @@ if SSO_MICROSOFT_CLIENT_ID:
         "APPS": [{"client_id": SSO_MICROSOFT_CLIENT_ID, "secret": SSO_MICROSOFT_SECRET,
                   "settings": {"tenant": SSO_MICROSOFT_TENANT}}],
     }
+SOCIALACCOUNT_ADAPTER = "wellbeing.accounts.adapter.SocialAccountAdapter"
 SOCIALACCOUNT_ONLY = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
@@ -234,6 +241,14 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Read and manage a staff wellbeing programme: organisations, surveys, results, plans.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Several models have a `status` with their own choices: each gets its own schema name (without
+    # these, drf-spectacular warns and `check --deploy --fail-level WARNING` fails).
+    "ENUM_NAME_OVERRIDES": {
+        "InstrumentStatusEnum": "surveys.models.Instrument.Status",
+        "SurveyStatusEnum": "surveys.models.Survey.Status",
+        "InvitationStatusEnum": "surveys.models.Invitation.Status",
+        "RosterImportStatusEnum": "wellbeing.tenancy.models.RosterImport.Status",
+    },
 }
 
 # --- Roster import ----------------------------------------------------------------------------
@@ -244,7 +259,9 @@ ROSTER_MAX_UPLOAD_BYTES = env.int("ROSTER_MAX_UPLOAD_BYTES", default=10 * 1024 *
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Secret link tokens travel in URL paths: every line is redacted before it is written.
+    "filters": {"redact_tokens": {"()": "wellbeing.logfilters.RedactTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         # Access lines are written by gunicorn without query strings (see gunicorn.conf.py).

@@ -15,7 +15,8 @@ organisation). Queries inside it must still say `.unscoped()`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -101,3 +102,23 @@ def platform_scope(*, using: str = "default") -> Iterator[None]:
     organisation_id = outer.organisation_id if outer else None
     with _enter(_Scope(organisation_id=organisation_id, platform=True), using):
         yield
+
+
+def organisation_task(func: Callable) -> Callable:
+    """Run a Celery task's body for one organisation: the task's first argument is the
+    organisation id, and the body runs inside `organisation_scope` (one transaction), just as
+    a request does under the middleware. Put it under the Celery decorator:
+
+        @shared_task(acks_late=True)
+        @organisation_task
+        def survey_refresh_counts(organisation_id, survey_id): ...
+
+    A task that runs again after a lost worker starts from a rolled-back transaction, so its
+    effects must be idempotent (upserts on natural keys)."""
+
+    @functools.wraps(func)
+    def run_for_organisation(organisation_id, *args, **kwargs):
+        with organisation_scope(organisation_id):
+            return func(organisation_id, *args, **kwargs)
+
+    return run_for_organisation

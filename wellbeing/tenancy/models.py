@@ -6,7 +6,8 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from .context import current_organisation_id
@@ -139,8 +140,8 @@ class Membership(OrganisationOwned):
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(role__in=[r.value for r in SCHOOL_ROLES], school__isnull=False)
-                    | (~Q(role__in=[r.value for r in SCHOOL_ROLES]) & Q(school__isnull=True))
+                    Q(role__in=sorted(r.value for r in SCHOOL_ROLES), school__isnull=False)
+                    | (~Q(role__in=sorted(r.value for r in SCHOOL_ROLES)) & Q(school__isnull=True))
                 ),
                 name="membership_school_matches_role",
             ),
@@ -181,7 +182,9 @@ class StaffMember(OrganisationOwned):
         ordering = ["name"]
         indexes = [models.Index(fields=["organisation", "school", "is_active"])]
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "email"], name="staff_email_unique_in_organisation")
+            models.UniqueConstraint(fields=["organisation", "email"], name="staff_email_unique_in_organisation"),
+            # The roster is matched by email without regard to case: "Ann@X" and "ann@x" are one person.
+            models.UniqueConstraint(F("organisation"), Lower("email"), name="staff_email_ci_unique_in_organisation"),
         ]
 
     def __str__(self) -> str:
@@ -226,9 +229,19 @@ class RosterImport(OrganisationOwned):
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
     deactivated_count = models.PositiveIntegerField(default=0)
+    reactivated_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    # The uploaded rows wait here (not on disk) for a worker that may run on another machine;
+    # they are emptied once the import is finished, so no second copy of the roster lingers.
+    rows = models.JSONField(default=list, blank=True)
+    columns = models.JSONField(default=dict, blank=True)
+    language = models.CharField(max_length=8, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"

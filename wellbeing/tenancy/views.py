@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
+from .models import Role
 from .selectors import organisations_of_user
 
 
@@ -18,5 +19,18 @@ def home(request):
 
 @login_required
 def organisation_home(request, org):
-    """The role home page: one card per role the person holds, each with next steps."""
-    return render(request, "tenancy/organisation_home.html", {"roles": sorted(request.access.roles)})
+    """The role home page: one card per role the person holds, each with next steps.
+
+    Cards follow the order of `Role` (most responsibility first); a school role names its schools.
+    """
+    memberships = request.access.memberships
+    cards = [
+        {
+            "role": role.value,
+            "title": role.label,
+            "schools": sorted({m.school.name for m in memberships if m.role == role and m.school_id}),
+        }
+        for role in Role
+        if role in request.access.roles
+    ]
+    return render(request, "tenancy/organisation_home.html", {"cards": cards})
