@@ -1,0 +1,46 @@
+"""The surveys app's data: instruments, waves, invitations and anonymous responses."""
+
+from .instruments import (
+    NOT_APPLICABLE,
+    PREFER_NOT_TO_SAY,
+    SCALE_LABELS,
+    SCALE_VALUES,
+    CommentQuestion,
+    DemographicQuestion,
+    Domain,
+    Instrument,
+    InstrumentLocked,
+    Item,
+    Scale,
+    localised,
+)
+from .responses import Answer, Comment, Draft, Invitation, Response, ResponseCount
+from .shared import SharedOrOrganisationManager, SharedOrOrganisationOwned
+from .waves import DemographicsFrozen, Survey, SurveyDemographicQuestion, SurveySchool
+
+__all__ = [
+    "NOT_APPLICABLE",
+    "PREFER_NOT_TO_SAY",
+    "SCALE_LABELS",
+    "SCALE_VALUES",
+    "Answer",
+    "Comment",
+    "CommentQuestion",
+    "DemographicQuestion",
+    "DemographicsFrozen",
+    "Domain",
+    "Draft",
+    "Instrument",
+    "InstrumentLocked",
+    "Invitation",
+    "Item",
+    "Response",
+    "ResponseCount",
+    "Scale",
+    "SharedOrOrganisationManager",
+    "SharedOrOrganisationOwned",
+    "Survey",
+    "SurveyDemographicQuestion",
+    "SurveySchool",
+    "localised",
+]
