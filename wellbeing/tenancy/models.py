@@ -211,6 +211,9 @@ class OrganisationInvitation(OrganisationOwned):
     class Meta:
         indexes = [models.Index(fields=["organisation", "email"])]
 
+    def __str__(self) -> str:
+        return f"{self.email} ({self.get_role_display()})"
+
 
 class RosterImport(OrganisationOwned):
     """One upload of the staff roster, with its progress and any row errors."""
