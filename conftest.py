@@ -55,7 +55,7 @@ class World:
 
     def __init__(self):
         from wellbeing.tenancy.context import organisation_scope
-        from wellbeing.tenancy.models import Role, SCHOOL_ROLES
+        from wellbeing.tenancy.models import SCHOOL_ROLES, Role
         from wellbeing.tenancy.tests.factories import (
             MembershipFactory,
             OrganisationFactory,

@@ -116,3 +116,43 @@ def response_counts(*, survey: Survey) -> QuerySet[ResponseCount]:
 
 def draft_for_survey_and_hash(*, survey: Survey, token_hash: str) -> Draft | None:
     return Draft.objects.filter(survey=survey, token_hash=token_hash).first()
+
+
+def response_rate_rows(*, survey: Survey, school_ids) -> tuple[list[dict], dict]:
+    """Invited, responded and the rate per school of `school_ids`, and for the whole survey.
+
+    A row's numbers are shown only where at least the survey's threshold k were invited;
+    below that the row says "fewer than k invited" (`shown` False) and holds no numbers at all,
+    so no template can print them by mistake."""
+    from wellbeing.tenancy.models import School
+
+    counts = {count.school_id: count for count in ResponseCount.objects.filter(survey=survey)}
+    schools = School.objects.filter(pk__in=survey_school_ids(survey=survey)).order_by("name")
+
+    def row(invited: int, responded: int, **extra) -> dict:
+        if invited < survey.threshold:
+            return {"shown": False, **extra}
+        rate = min(round(100 * responded / invited), 100)
+        return {"shown": True, "invited": invited, "responded": responded, "rate": rate, **extra}
+
+    rows = []
+    for school in schools:
+        if school.pk in school_ids:
+            count = counts.get(school.pk)
+            rows.append(row(count.invited if count else 0, count.responded if count else 0, school=school))
+    total = row(
+        sum(count.invited for count in counts.values()), sum(count.responded for count in counts.values())
+    )
+    return rows, total
+
+
+def school_links_of_survey(*, survey: Survey, school_ids) -> list[dict]:
+    from wellbeing.tenancy.models import School
+
+    from .models import SchoolLink
+
+    links = {link.school_id: link for link in SchoolLink.objects.filter(survey=survey)}
+    return [
+        {"school": school, "link": links.get(school.pk)}
+        for school in School.objects.filter(pk__in=school_ids).order_by("name")
+    ]

@@ -67,3 +67,81 @@ def open_and_close_due_surveys() -> dict[str, int]:
         totals["opened"] += done["opened"]
         totals["closed"] += done["closed"]
     return totals
+
+
+# --- Distribution: invitations and reminders ----------------------------------------------------
+_SEND_OPTIONS = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "soft_time_limit": 540,
+    "time_limit": 600,
+}
+
+
+def _each_in_own_transaction(organisation_id: int, ids: list[int], send_one) -> dict[str, int]:
+    """One transaction per person: a worker lost half-way has kept everything it sent, so the
+    redelivered task skips those people instead of mailing them a second, different link. An
+    email that fails leaves that person for the next scheduled run."""
+    done = {"sent": 0, "skipped": 0, "failed": 0}
+    for pk in ids:
+        try:
+            with organisation_scope(organisation_id):
+                sent = send_one(pk)
+        except Exception:
+            logger.exception("Survey email to one person failed (organisation %s)", organisation_id)
+            done["failed"] += 1
+            continue
+        done["sent" if sent is not None else "skipped"] += 1
+    return done
+
+
+@shared_task(name="surveys.invitations_send", **_SEND_OPTIONS)
+def invitations_send_task(organisation_id: int, survey_id: int, staff_member_ids: list[int]) -> dict[str, int]:
+    from wellbeing.tenancy.models import StaffMember
+
+    def send_one(staff_member_id):
+        survey = Survey.objects.filter(pk=survey_id).first()
+        staff_member = StaffMember.objects.filter(pk=staff_member_id).first()
+        if survey is None or staff_member is None:
+            return None
+        return services.invitation_send(survey=survey, staff_member=staff_member)
+
+    done = _each_in_own_transaction(organisation_id, staff_member_ids, send_one)
+    with organisation_scope(organisation_id):
+        survey = Survey.objects.filter(pk=survey_id).first()
+        if survey is not None:
+            services.response_counts_refresh(survey=survey)  # "invited" counts follow at once
+    return done
+
+
+@shared_task(name="surveys.reminders_send", **_SEND_OPTIONS)
+def reminders_send_task(organisation_id: int, survey_id: int, invitation_ids: list[int]) -> dict[str, int]:
+    return _each_in_own_transaction(
+        organisation_id, invitation_ids, lambda pk: services.reminder_send(invitation_id=pk)
+    )
+
+
+@shared_task(name="surveys.tasks.distribute_due", acks_late=True, reject_on_worker_lost=True,
+             soft_time_limit=540, time_limit=600)
+def distribute_due() -> dict[str, int]:
+    """Celery beat, every half hour: for each open survey, invite people who joined the roster
+    since the last run (everyone, the first time after opening) and queue the reminders whose
+    day has come. Both services are idempotent, so a run too many sends nothing twice."""
+    now = timezone.now()
+    with platform_scope():
+        surveys = list(
+            Survey.objects.unscoped()
+            .filter(status=Survey.Status.OPEN, closes_at__gt=now)
+            .values_list("organisation_id", "pk")
+        )
+    totals = {"invited": 0, "reminded": 0, "failed": 0}
+    for organisation_id, survey_id in surveys:
+        try:
+            with organisation_scope(organisation_id):
+                survey = Survey.objects.get(pk=survey_id)
+                totals["invited"] += len(services.survey_invite(survey=survey))
+                totals["reminded"] += len(services.survey_remind(survey=survey, now=now))
+        except Exception:
+            logger.exception("Distribution failed for survey %s of organisation %s", survey_id, organisation_id)
+            totals["failed"] += 1
+    return totals

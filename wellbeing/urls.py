@@ -12,7 +12,10 @@ organisation_patterns = [
     path("", include("wellbeing.tenancy.urls")),
     path("api/", include("wellbeing.tenancy.api_urls")),
     path("api/", include("surveys.api_urls")),
+    path("surveys/", include("surveys.urls_distribution")),
     path("", include("wellbeing.accounts.urls")),
+    path("", include("actionplans.urls")),
+    path("api/", include("actionplans.api_urls")),
 ]
 
 urlpatterns = [
@@ -21,6 +24,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("invitations/", include("wellbeing.accounts.invitation_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Survey links and the pages staff answer on (no sign-in: the link is the key).
+    path("s/", include("surveys.urls_taking")),
     path("healthz", health.healthz, name="healthz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

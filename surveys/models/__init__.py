@@ -14,6 +14,7 @@ from .instruments import (
     Scale,
     localised,
 )
+from .links import SchoolLink
 from .responses import Answer, Comment, Draft, Invitation, Response, ResponseCount
 from .shared import SharedOrOrganisationManager, SharedOrOrganisationOwned
 from .waves import DemographicsFrozen, Survey, SurveyDemographicQuestion, SurveySchool
@@ -37,6 +38,7 @@ __all__ = [
     "Response",
     "ResponseCount",
     "Scale",
+    "SchoolLink",
     "SharedOrOrganisationManager",
     "SharedOrOrganisationOwned",
     "Survey",

@@ -1,5 +1,14 @@
 """Every write a user (or the schedule) can cause in the surveys app, one transaction each."""
 
+from .distribution import (
+    invitation_send,
+    reminder_send,
+    school_link_rotate,
+    school_link_token,
+    survey_invite,
+    survey_link_url,
+    survey_remind,
+)
 from .instruments import (
     instrument_add_item,
     instrument_export,
@@ -9,12 +18,18 @@ from .instruments import (
     instrument_publish,
 )
 from .responses import (
+    LinkKind,
     Outcome,
     Submission,
     SubmissionRefused,
+    SurveyLink,
     draft_save,
+    draft_save_shared,
     response_counts_refresh,
     response_submit,
+    response_submit_shared,
+    shared_visit_submitted,
+    survey_link_find,
 )
 from .waves import (
     invitation_issue,
@@ -27,10 +42,13 @@ from .waves import (
 )
 
 __all__ = [
+    "LinkKind",
     "Outcome",
     "Submission",
     "SubmissionRefused",
+    "SurveyLink",
     "draft_save",
+    "draft_save_shared",
     "instrument_add_item",
     "instrument_export",
     "instrument_import",
@@ -38,11 +56,21 @@ __all__ = [
     "instrument_new_version",
     "instrument_publish",
     "invitation_issue",
+    "invitation_send",
+    "reminder_send",
     "response_counts_refresh",
     "response_submit",
+    "response_submit_shared",
+    "school_link_rotate",
+    "school_link_token",
+    "shared_visit_submitted",
     "survey_close",
     "survey_create",
+    "survey_invite",
+    "survey_link_find",
+    "survey_link_url",
     "survey_open",
+    "survey_remind",
     "survey_schedule",
     "survey_set_demographic_questions",
     "surveys_open_and_close_due",

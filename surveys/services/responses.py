@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime
 import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
@@ -28,6 +30,7 @@ from ..models import (
     Item,
     Response,
     ResponseCount,
+    SchoolLink,
     Survey,
 )
 from ..selectors import survey_demographic_questions, survey_school_ids
@@ -70,16 +73,35 @@ def _invitation_reference(token) -> tuple[int, int]:
     token is: this is the one platform-level read, on the invitation only."""
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN:
         raise SubmissionRefused("unknown_link")
+    return _invitation_reference_by_hash(token_hash(token))
+
+
+def _invitation_reference_by_hash(link_hash) -> tuple[int, int]:
+    if not _is_hash(link_hash):
+        raise SubmissionRefused("unknown_link")
     with platform_scope():
         found = (
             Invitation.objects.unscoped()
-            .filter(token_hash=token_hash(token))
+            .filter(token_hash=link_hash)
             .values_list("organisation_id", "pk")
             .first()
         )
     if found is None:
         raise SubmissionRefused("unknown_link")
     return found
+
+
+_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+def _is_hash(value) -> bool:
+    return isinstance(value, str) and _HASH.fullmatch(value) is not None
+
+
+def _reference(token, invitation_hash) -> tuple[int, int]:
+    if (token is None) == (invitation_hash is None):
+        raise TypeError("Give either the link's token or its hash")
+    return _invitation_reference(token) if token is not None else _invitation_reference_by_hash(invitation_hash)
 
 
 def _check_open(survey: Survey, now: datetime.datetime) -> None:
@@ -187,7 +209,10 @@ def _clean_language(survey: Survey, language) -> str:
     return language
 
 
-def response_submit(*, token: str, answers, demographics=None, comments=None, language=None) -> Submission:
+def response_submit(
+    *, token: str | None = None, invitation_hash: str | None = None, answers, demographics=None,
+    comments=None, language=None,
+) -> Submission:
     """Store one person's answers anonymously, once.
 
     In one transaction: the Response (random id, school, today's date in the survey's time
@@ -195,8 +220,11 @@ def response_submit(*, token: str, answers, demographics=None, comments=None, la
     to the response), the Invitation marked responded, the Draft deleted. A second submit with
     the same token stores nothing and returns ALREADY_SUBMITTED (double click, retry, back
     button). Raises SubmissionRefused for an unknown or tampered link and for a survey that is
-    not open, ValidationError naming each bad answer; nothing is stored in either case."""
-    organisation_id, invitation_id = _invitation_reference(token)
+    not open, ValidationError naming each bad answer; nothing is stored in either case.
+
+    The link is given by its token, or by the token's hash (`invitation_hash`) where a survey
+    session holds the hash only."""
+    organisation_id, invitation_id = _reference(token, invitation_hash)
     with organisation_scope(organisation_id):
         # The row lock makes two simultaneous submits of one link queue up: the second sees
         # "responded" and stores nothing.
@@ -206,58 +234,72 @@ def response_submit(*, token: str, answers, demographics=None, comments=None, la
         survey = Survey.objects.get(pk=invitation.survey_id)
         now = timezone.now()
         _check_open(survey, now)
-        errors = {}
-        cleaned = {}
-        for name, clean in (
-            ("answers", lambda: _clean_answers(survey, answers, partial=False)),
-            ("demographics", lambda: _clean_demographics(survey, demographics)),
-            ("comments", lambda: _clean_comments(survey, comments)),
-            ("language", lambda: _clean_language(survey, language)),
-        ):
-            try:
-                cleaned[name] = clean()
-            except ValidationError as error:
-                errors.update(error.message_dict if hasattr(error, "error_dict") else {name: error.messages})
-        if errors:
-            raise ValidationError(errors)
-
-        response = Response.objects.create(
-            organisation_id=organisation_id,
-            survey=survey,
-            school_id=invitation.school_id,
-            submitted_on=timezone.localdate(now, timezone=ZoneInfo(survey.time_zone)),
-            demographics=cleaned["demographics"],
-            language=cleaned["language"],
-        )
-        Answer.objects.bulk_create(
-            Answer(
-                organisation_id=organisation_id, response=response, item_id=item_id,
-                value=value, not_applicable=value is None,
-            )
-            for item_id, value in cleaned["answers"].items()
-        )
-        Comment.objects.bulk_create(
-            Comment(
-                organisation_id=organisation_id, survey=survey, school_id=invitation.school_id,
-                question_id=question_id, text=text,
-            )
-            for question_id, text in cleaned["comments"].items()
-        )
+        cleaned = _clean_submission(survey, answers, demographics, comments, language)
+        _store_response(survey, invitation.school_id, cleaned, now)
         invitation.status = Invitation.Status.RESPONDED
         invitation.save(update_fields=["status"])
         Draft.objects.filter(token_hash=invitation.token_hash).delete()
-
-        from ..tasks import response_counts_refresh_task
-
-        survey_id = survey.pk
-        transaction.on_commit(lambda: response_counts_refresh_task.delay(organisation_id, survey_id))
     return Submission(Outcome.STORED, organisation_id, survey.pk)
 
 
-def draft_save(*, token: str, answers=None, demographics=None, comments=None, language=None) -> Draft:
+def _clean_submission(survey: Survey, answers, demographics, comments, language) -> dict:
+    errors = {}
+    cleaned = {}
+    for name, clean in (
+        ("answers", lambda: _clean_answers(survey, answers, partial=False)),
+        ("demographics", lambda: _clean_demographics(survey, demographics)),
+        ("comments", lambda: _clean_comments(survey, comments)),
+        ("language", lambda: _clean_language(survey, language)),
+    ):
+        try:
+            cleaned[name] = clean()
+        except ValidationError as error:
+            errors.update(error.message_dict if hasattr(error, "error_dict") else {name: error.messages})
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _store_response(survey: Survey, school_id: int, cleaned: dict, now: datetime.datetime) -> None:
+    """The anonymous rows of one submission, and the count refresh once they are committed."""
+    organisation_id = survey.organisation_id
+    response = Response.objects.create(
+        organisation_id=organisation_id,
+        survey=survey,
+        school_id=school_id,
+        submitted_on=timezone.localdate(now, timezone=ZoneInfo(survey.time_zone)),
+        demographics=cleaned["demographics"],
+        language=cleaned["language"],
+    )
+    Answer.objects.bulk_create(
+        Answer(
+            organisation_id=organisation_id, response=response, item_id=item_id,
+            value=value, not_applicable=value is None,
+        )
+        for item_id, value in cleaned["answers"].items()
+    )
+    Comment.objects.bulk_create(
+        Comment(
+            organisation_id=organisation_id, survey=survey, school_id=school_id,
+            question_id=question_id, text=text,
+        )
+        for question_id, text in cleaned["comments"].items()
+    )
+
+    from ..tasks import response_counts_refresh_task
+
+    survey_id = survey.pk
+    transaction.on_commit(lambda: response_counts_refresh_task.delay(organisation_id, survey_id))
+
+
+def draft_save(
+    *, token: str | None = None, invitation_hash: str | None = None, answers=None, demographics=None,
+    comments=None, language=None,
+) -> Draft:
     """Keep what a person has answered so far, under their link, until they submit or the
-    survey closes. Checked like a submission, except that it may be incomplete."""
-    organisation_id, invitation_id = _invitation_reference(token)
+    survey closes. Checked like a submission, except that it may be incomplete. The link is
+    given by its token or by the token's hash, as for response_submit."""
+    organisation_id, invitation_id = _reference(token, invitation_hash)
     with organisation_scope(organisation_id):
         invitation = Invitation.objects.select_for_update().get(pk=invitation_id)
         survey = Survey.objects.get(pk=invitation.survey_id)
@@ -303,3 +345,144 @@ def response_counts_refresh(*, survey: Survey) -> list[ResponseCount]:
         unique_fields=["survey", "school"],
         update_fields=["invited", "responded"],
     )
+
+
+# --- Survey links: personal invitations and shared school links ---------------------------------
+class LinkKind(enum.StrEnum):
+    INVITATION = "invitation"
+    SCHOOL = "school"
+
+
+@dataclass(frozen=True)
+class SurveyLink:
+    """A link someone opened, as the server knows it: by the keyed hash of its token only."""
+
+    kind: LinkKind
+    link_hash: str
+    organisation_id: int
+    survey_id: int
+    school_id: int
+    responded: bool = False
+
+
+def survey_link_find(*, token: str | None = None, link_hash: str | None = None) -> SurveyLink | None:
+    """The personal invitation or shared school link behind a token (or a token's hash), or None
+    for an unknown, tampered or replaced link. The organisation is not known before the link
+    is: this is a platform-level read of the two link tables, and nothing else."""
+    if token is not None:
+        if not isinstance(token, str) or not token or len(token) > MAX_TOKEN:
+            return None
+        link_hash = token_hash(token)
+    if not _is_hash(link_hash):
+        return None
+    with platform_scope():
+        invitation = (
+            Invitation.objects.unscoped()
+            .filter(token_hash=link_hash)
+            .values("organisation_id", "survey_id", "school_id", "status")
+            .first()
+        )
+        if invitation is not None:
+            return SurveyLink(
+                LinkKind.INVITATION, link_hash, invitation["organisation_id"], invitation["survey_id"],
+                invitation["school_id"], responded=invitation["status"] == Invitation.Status.RESPONDED,
+            )
+        shared = (
+            SchoolLink.objects.unscoped()
+            .filter(token_hash=link_hash)
+            .values("organisation_id", "survey_id", "school_id")
+            .first()
+        )
+    if shared is not None:
+        return SurveyLink(LinkKind.SCHOOL, link_hash, shared["organisation_id"], shared["survey_id"], shared["school_id"])
+    return None
+
+
+def _school_link_reference(link_hash) -> tuple[int, int]:
+    if not _is_hash(link_hash):
+        raise SubmissionRefused("unknown_link")
+    with platform_scope():
+        found = (
+            SchoolLink.objects.unscoped().filter(token_hash=link_hash).values_list("organisation_id", "pk").first()
+        )
+    if found is None:
+        raise SubmissionRefused("unknown_link")
+    return found
+
+
+def shared_visit_key(visit_key: str) -> str:
+    """The cache key that marks one visit through a shared link as submitted."""
+    return f"surveys:shared-visit:{visit_key}"
+
+
+def shared_visit_submitted(*, visit_key: str) -> bool:
+    return _is_hash(visit_key) and cache.get(shared_visit_key(visit_key)) is not None
+
+
+def response_submit_shared(
+    *, link_hash: str, visit_key: str, answers, demographics=None, comments=None, language=None,
+) -> Submission:
+    """Store answers sent through a school's shared link, anonymously, once per visit.
+
+    A shared link has no invitation, so the visit (one browser's survey session, named by a
+    random `visit_key` that also keys its draft) is what makes a double click, a retry or the
+    back button harmless: the visit is claimed in Redis before the rows are written, and a
+    second submit of it returns ALREADY_SUBMITTED. The Response, Answers and Comments are the
+    same as through a personal link. Raises SubmissionRefused for an unknown or replaced link
+    and a survey that is not open, ValidationError for bad answers; nothing is stored then.
+    Call it outside any transaction of the caller's (as views do): the claim is released when
+    this function's own transaction fails, not when an outer one is rolled back later."""
+    organisation_id, link_id = _school_link_reference(link_hash)
+    if not _is_hash(visit_key):
+        raise SubmissionRefused("unknown_link")
+    with organisation_scope(organisation_id):
+        link = SchoolLink.objects.select_related("survey").get(pk=link_id)
+        survey = link.survey
+        now = timezone.now()
+        _check_open(survey, now)
+        cleaned = _clean_submission(survey, answers, demographics, comments, language)
+        claim = shared_visit_key(visit_key)
+        # Kept a day past the close: by then no submission can arrive for this survey anyway.
+        keep = max(int((survey.closes_at - now).total_seconds()), 0) + 24 * 3600
+        if not cache.add(claim, "1", timeout=keep):
+            return Submission(Outcome.ALREADY_SUBMITTED, organisation_id, survey.pk)
+        try:
+            with transaction.atomic():
+                _store_response(survey, link.school_id, cleaned, now)
+                Draft.objects.filter(token_hash=visit_key).delete()
+        except BaseException:
+            cache.delete(claim)
+            raise
+    return Submission(Outcome.STORED, organisation_id, survey.pk)
+
+
+def draft_save_shared(
+    *, link_hash: str, visit_key: str, answers=None, demographics=None, comments=None, language=None,
+) -> Draft:
+    """Keep what someone answering through a shared link has answered so far, under their
+    visit's random key (many people share the link itself)."""
+    organisation_id, link_id = _school_link_reference(link_hash)
+    if not _is_hash(visit_key):
+        raise SubmissionRefused("unknown_link")
+    with organisation_scope(organisation_id):
+        link = SchoolLink.objects.select_related("survey").get(pk=link_id)
+        survey = link.survey
+        if shared_visit_submitted(visit_key=visit_key):
+            raise ValidationError(_("You have already sent your answers. Thank you."), code="already_submitted")
+        _check_open(survey, timezone.now())
+        _clean_answers(survey, answers, partial=True)
+        _clean_demographics(survey, demographics)
+        _clean_comments(survey, comments)
+        draft, _created = Draft.objects.update_or_create(
+            token_hash=visit_key,
+            defaults={
+                "organisation_id": organisation_id,
+                "survey": survey,
+                "answers": dict(answers or {}),
+                "demographics": dict(demographics or {}),
+                "comments": dict(comments or {}),
+                "language": _clean_language(survey, language),
+                "expires_at": survey.closes_at,
+            },
+        )
+    return draft

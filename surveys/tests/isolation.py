@@ -32,4 +32,5 @@ def organisation_b_objects(world) -> dict[str, int]:
         "instruments.pk": instrument.pk,
         "demographic-questions.pk": question.pk,
         "surveys.pk": survey.pk,
+        "survey_id": survey.pk,
     }

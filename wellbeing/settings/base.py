@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -138,6 +139,13 @@ CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", default=str
 CELERY_BEAT_SCHEDULE: dict = {
     # Surveys open and close on their own at the times leads set (a minute late at most).
     "surveys-open-and-close-due": {"task": "surveys.tasks.open_and_close_due_surveys", "schedule": 60.0},
+    # Invitations for new joiners and the day's reminders (each person at most once a day).
+    "surveys-distribute-due": {"task": "surveys.tasks.distribute_due", "schedule": 30 * 60.0},
+    # Overdue actions' owners reminded, objectives' statuses refreshed (each morning, UTC).
+    "actionplans-daily": {"task": "actionplans.tasks.daily", "schedule": crontab(hour=6, minute=30)},
+    # The "you said, we did" digest for those who asked for it (Monday morning).
+    "actionplans-weekly-digest": {"task": "actionplans.tasks.weekly_digest",
+                                  "schedule": crontab(hour=7, minute=0, day_of_week=1)},
 }
 CELERY_TIMEZONE = "UTC"
 
@@ -248,8 +256,16 @@ SPECTACULAR_SETTINGS = {
         "SurveyStatusEnum": "surveys.models.Survey.Status",
         "InvitationStatusEnum": "surveys.models.Invitation.Status",
         "RosterImportStatusEnum": "wellbeing.tenancy.models.RosterImport.Status",
+        "ObjectiveStatusEnum": "actionplans.models.Objective.Status",
+        "ActionStatusEnum": "actionplans.models.Action.Status",
     },
 }
+
+# --- Surveys ---------------------------------------------------------------------------------
+# Answers accepted per hour through a school's shared link from one network address (kept in
+# Redis under a daily-salted hash only): a brake on one device sending many, loose enough for a
+# school whose staff share one address.
+SURVEY_SHARED_LINK_HOURLY_LIMIT = env.int("SURVEY_SHARED_LINK_HOURLY_LIMIT", default=30)
 
 # --- Roster import ----------------------------------------------------------------------------
 # Files with more rows than this are imported by a Celery worker with a progress bar.
