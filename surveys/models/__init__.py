@@ -16,6 +16,7 @@ from .instruments import (
 )
 from .links import SchoolLink
 from .responses import Answer, Comment, Draft, Invitation, Response, ResponseCount
+from .results import Driver, DomainReliability, Release, ReleaseCluster, ResultCell
 from .shared import SharedOrOrganisationManager, SharedOrOrganisationOwned
 from .waves import DemographicsFrozen, Survey, SurveyDemographicQuestion, SurveySchool
 
@@ -31,12 +32,17 @@ __all__ = [
     "DemographicsFrozen",
     "Domain",
     "Draft",
+    "Driver",
+    "DomainReliability",
     "Instrument",
     "InstrumentLocked",
     "Invitation",
     "Item",
+    "Release",
+    "ReleaseCluster",
     "Response",
     "ResponseCount",
+    "ResultCell",
     "Scale",
     "SchoolLink",
     "SharedOrOrganisationManager",
