@@ -286,10 +286,22 @@ def _store_response(survey: Survey, school_id: int, cleaned: dict, now: datetime
         for question_id, text in cleaned["comments"].items()
     )
 
+    transaction.on_commit(lambda: response_counts_refresh_soon(organisation_id, survey.pk))
+
+
+# A burst of submissions (a staff meeting, a deadline) asks for one recount, not one per person.
+COUNT_REFRESH_DELAY_SECONDS = 5
+
+
+def response_counts_refresh_soon(organisation_id: int, survey_id: int) -> None:
+    """Queue one recount of the survey's response counts a few seconds from now, unless one is
+    already waiting: the live response-rate page lags by at most that delay."""
+    from django.core.cache import cache
+
     from ..tasks import response_counts_refresh_task
 
-    survey_id = survey.pk
-    transaction.on_commit(lambda: response_counts_refresh_task.delay(organisation_id, survey_id))
+    if cache.add(f"surveys:counts-refresh:{survey_id}", 1, timeout=COUNT_REFRESH_DELAY_SECONDS - 1):
+        response_counts_refresh_task.apply_async((organisation_id, survey_id), countdown=COUNT_REFRESH_DELAY_SECONDS)
 
 
 def draft_save(
