@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 SERVICES := $(BIN)/python -m wellbeing.embedded run --
 PYTEST_ARGS ?=
 
-.PHONY: install test demo totp stop migrate lint messages assets
+.PHONY: bench-submissions install test demo totp stop migrate lint messages assets
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ migrate: $(STAMP)
 
 stop:
 	@test -x $(BIN)/python && $(BIN)/python -m wellbeing.embedded down || true
+
+bench-submissions: $(STAMP)
+	$(SERVICES) $(BIN)/python bench/bench_submissions.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

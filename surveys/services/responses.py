@@ -17,23 +17,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from wellbeing.tenancy.context import organisation_scope, platform_scope
+from wellbeing.tenancy.context import current_organisation_id_or_none, organisation_scope, platform_scope
 from wellbeing.tenancy.tokens import token_hash
 
 from ..models import (
     NOT_APPLICABLE,
     Answer,
     Comment,
-    CommentQuestion,
     Draft,
     Invitation,
-    Item,
     Response,
     ResponseCount,
     SchoolLink,
     Survey,
 )
-from ..selectors import survey_demographic_questions, survey_school_ids
+from ..selectors import survey_school_ids
+from ..shapes import demographic_questions, instrument_shape
 
 MAX_COMMENT = 5000
 MAX_TOKEN = 200
@@ -79,6 +78,12 @@ def _invitation_reference(token) -> tuple[int, int]:
 def _invitation_reference_by_hash(link_hash) -> tuple[int, int]:
     if not _is_hash(link_hash):
         raise SubmissionRefused("unknown_link")
+    if current_organisation_id_or_none() is not None:
+        # Called from a survey page, which already works for the link's organisation.
+        found = Invitation.objects.filter(token_hash=link_hash).values_list("organisation_id", "pk").first()
+        if found is None:
+            raise SubmissionRefused("unknown_link")
+        return found
     with platform_scope():
         found = (
             Invitation.objects.unscoped()
@@ -117,7 +122,7 @@ def _clean_answers(survey: Survey, answers, *, partial: bool) -> dict[int, int |
         answers = {}
     if not isinstance(answers, Mapping):
         raise ValidationError({"answers": _("Answers must map item codes to values.")})
-    items = {item.code: item for item in Item.objects.filter(instrument_id=survey.instrument_id)}
+    items = instrument_shape(survey).items_by_code
     cleaned, errors = {}, []
     for code, value in answers.items():
         item = items.get(str(code))
@@ -157,7 +162,7 @@ def _clean_demographics(survey: Survey, demographics) -> dict[str, str]:
         demographics = {}
     if not isinstance(demographics, Mapping):
         raise ValidationError({"demographics": _("Demographic answers must map question codes to option codes.")})
-    questions = {question.code: question for question in survey_demographic_questions(survey=survey)}
+    questions = {question.code: question for question in demographic_questions(survey)}
     cleaned, errors = {}, []
     for code, option in demographics.items():
         question = questions.get(str(code))
@@ -182,7 +187,7 @@ def _clean_comments(survey: Survey, comments) -> dict[int, str]:
         comments = {}
     if not isinstance(comments, Mapping):
         raise ValidationError({"comments": _("Comments must map question codes to text.")})
-    questions = {q.code: q for q in CommentQuestion.objects.filter(instrument_id=survey.instrument_id)}
+    questions = instrument_shape(survey).comment_questions_by_code
     cleaned, errors = {}, []
     for code, text in comments.items():
         question = questions.get(str(code))

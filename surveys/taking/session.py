@@ -8,6 +8,7 @@ each visit through it also gets a random key of its own, under which its draft i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.conf import settings
 from django.utils import timezone, translation
@@ -15,9 +16,10 @@ from django.utils import timezone, translation
 from wellbeing.tenancy.models import Organisation
 from wellbeing.tenancy.tokens import new_token, token_hash
 
-from ..models import CommentQuestion, Domain, Draft, Item, Survey
-from ..selectors import survey_demographic_questions
+from ..models import Domain, Draft, Item, Survey
 from ..services.responses import LinkKind, SurveyLink, shared_visit_submitted, survey_link_find
+from ..shapes import demographic_questions as survey_demographic_questions_frozen
+from ..shapes import instrument_shape
 
 SESSION_KEY = "staffwell_survey"
 
@@ -75,7 +77,6 @@ class Taking:
     link: SurveyLink
     visit_key: str | None
     survey: Survey
-    organisation: Organisation
     language: str
     pages: list[Page]
     demographic_questions: list
@@ -84,6 +85,11 @@ class Taking:
     demographics: dict = field(default_factory=dict)
     comments: dict = field(default_factory=dict)
     has_draft: bool = False
+
+    @cached_property
+    def organisation(self) -> Organisation:
+        """Loaded only by the pages that show it (the thank-you page's support contacts)."""
+        return Organisation.objects.get(pk=self.link.organisation_id)
 
     @property
     def draft_key(self) -> str:
@@ -146,10 +152,10 @@ def load_taking(request, link: SurveyLink) -> Taking:
     draft_key = visit_key if link.kind == LinkKind.SCHOOL else link.link_hash
     draft = Draft.objects.filter(token_hash=draft_key, survey=survey, expires_at__gt=timezone.now()).first()
     language = choose_language(request, survey, draft.language if draft else "")
-    domains = list(Domain.objects.filter(instrument_id=survey.instrument_id).order_by("order", "id"))
-    items = list(Item.objects.filter(instrument_id=survey.instrument_id).order_by("order", "number"))
-    demographic_questions = survey_demographic_questions(survey=survey)
-    comment_questions = list(CommentQuestion.objects.filter(instrument_id=survey.instrument_id).order_by("order", "id"))
+    shape = instrument_shape(survey)
+    domains, items = shape.domains, shape.items
+    demographic_questions = list(survey_demographic_questions_frozen(survey))
+    comment_questions = list(shape.comment_questions)
     pages: list[Page] = []
     for domain in domains:
         domain_items = tuple(item for item in items if item.domain_id == domain.pk)
@@ -164,7 +170,6 @@ def load_taking(request, link: SurveyLink) -> Taking:
         link=link,
         visit_key=visit_key,
         survey=survey,
-        organisation=Organisation.objects.get(pk=link.organisation_id),
         language=language,
         pages=pages,
         demographic_questions=demographic_questions,

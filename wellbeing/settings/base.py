@@ -122,7 +122,10 @@ CACHES = {
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="staffwell"),
     }
 }
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in Redis only: a survey page then costs no session write to PostgreSQL. Losing
+# Redis signs people out and asks survey takers to open their link again; their answers are safe,
+# since drafts are kept in the database under the link.
+SESSION_ENGINE = env("SESSION_ENGINE", default="django.contrib.sessions.backends.cache")
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
@@ -141,6 +144,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "surveys-open-and-close-due": {"task": "surveys.tasks.open_and_close_due_surveys", "schedule": 60.0},
     # Invitations for new joiners and the day's reminders (each person at most once a day).
     "surveys-distribute-due": {"task": "surveys.tasks.distribute_due", "schedule": 30 * 60.0},
+    # Leads whose charter self-assessment is due (a week before, the day before, overdue).
+    "charters-review-reminders": {"task": "charters.tasks.review_reminders_due", "schedule": crontab(hour=7, minute=0)},
     # Overdue actions' owners reminded, objectives' statuses refreshed (each morning, UTC).
     "actionplans-daily": {"task": "actionplans.tasks.daily", "schedule": crontab(hour=6, minute=30)},
     # The "you said, we did" digest for those who asked for it (Monday morning).
@@ -258,6 +263,10 @@ SPECTACULAR_SETTINGS = {
         "RosterImportStatusEnum": "wellbeing.tenancy.models.RosterImport.Status",
         "ObjectiveStatusEnum": "actionplans.models.Objective.Status",
         "ActionStatusEnum": "actionplans.models.Action.Status",
+        "CharterVersionStatusEnum": "charters.models.CharterVersion.Status",
+        "ReviewPeriodStatusEnum": "charters.models.ReviewPeriod.Status",
+        "CharterReviewStatusEnum": "charters.models.Review.Status",
+        "CharterRatingLevelEnum": "charters.models.Rating.Level",
     },
 }
 

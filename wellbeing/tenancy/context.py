@@ -32,6 +32,7 @@ class NoOrganisationInContext(RuntimeError):
 class _Scope:
     organisation_id: int | None
     platform: bool = False
+    using: str = "default"
 
 
 _scope: ContextVar[_Scope | None] = ContextVar("staffwell_scope", default=None)
@@ -70,16 +71,20 @@ def _set_database_scope(scope: _Scope | None, using: str) -> None:
 @contextmanager
 def _enter(scope: _Scope, using: str) -> Iterator[None]:
     outer = _scope.get()
+    # Re-entering the scope already set in this transaction (a service called from a view that
+    # is already scoped) needs only the savepoint, not another round trip to set it again.
+    same = outer == scope and connections[using].in_atomic_block
     token = _scope.set(scope)
     try:
         with transaction.atomic(using=using):
-            _set_database_scope(scope, using)
+            if not same:
+                _set_database_scope(scope, using)
             try:
                 yield
             finally:
                 # A transaction-local setting outlives a released savepoint: put the outer
                 # scope (or none) back before handing the transaction back to its caller.
-                if connections[using].in_atomic_block and not connections[using].needs_rollback:
+                if not same and connections[using].in_atomic_block and not connections[using].needs_rollback:
                     _set_database_scope(outer, using)
     finally:
         _scope.reset(token)
@@ -91,7 +96,7 @@ def organisation_scope(organisation, *, using: str = "default") -> Iterator[None
     organisation_id = getattr(organisation, "pk", organisation)
     if organisation_id is None:
         raise ValueError("organisation_scope needs a saved organisation")
-    with _enter(_Scope(organisation_id=int(organisation_id)), using):
+    with _enter(_Scope(organisation_id=int(organisation_id), using=using), using):
         yield
 
 
@@ -100,7 +105,7 @@ def platform_scope(*, using: str = "default") -> Iterator[None]:
     """Run platform-level code that must read across organisations (explicit `.unscoped()`)."""
     outer = _scope.get()
     organisation_id = outer.organisation_id if outer else None
-    with _enter(_Scope(organisation_id=organisation_id, platform=True), using):
+    with _enter(_Scope(organisation_id=organisation_id, platform=True, using=using), using):
         yield
 
 
