@@ -16,6 +16,8 @@ organisation_patterns = [
     path("", include("wellbeing.accounts.urls")),
     path("", include("actionplans.urls")),
     path("api/", include("actionplans.api_urls")),
+    path("charter/", include("charters.urls")),
+    path("api/", include("charters.api_urls")),
 ]
 
 urlpatterns = [

@@ -263,7 +263,6 @@ SPECTACULAR_SETTINGS = {
         "RosterImportStatusEnum": "wellbeing.tenancy.models.RosterImport.Status",
         "ObjectiveStatusEnum": "actionplans.models.Objective.Status",
         "ActionStatusEnum": "actionplans.models.Action.Status",
-        "CharterVersionStatusEnum": "charters.models.CharterVersion.Status",
         "ReviewPeriodStatusEnum": "charters.models.ReviewPeriod.Status",
         "CharterReviewStatusEnum": "charters.models.Review.Status",
         "CharterRatingLevelEnum": "charters.models.Rating.Level",
