@@ -365,15 +365,20 @@ def main() -> None:
         ["raw database rate (same rows)", f"{raw_rate:.0f}/s", f"{WORKERS} connections"],
         ["sustained / raw database", f"{sustained / raw_rate:.2f}" if raw_rate else "n/a", "target >= 0.40"],
         ["accepted submissions", f"{accepted}", ""],
-        ["responses stored", f"{counts['responses']}", "must equal accepted"],
+        ["responses stored", f"{counts['responses']}", "at least accepted, at most offered"],
         ["answers stored", f"{counts['answers']}", f"must equal {expected_answers}"],
-        ["responded invitations", f"{counts['responded invitations']}", "must equal accepted"],
+        ["responded invitations", f"{counts['responded invitations']}", "must equal responses stored"],
         ["responses after raw phase", f"{after_raw['responses']}", ""],
     ]
     print(table(summary, ["measure", "value", "note"]))
-    lost = accepted - counts["responses"]
-    if lost or counts["answers"] != expected_answers or counts["responded invitations"] != accepted:
-        raise SystemExit(f"ROW COUNT MISMATCH: {lost} accepted submissions not stored")
+    # A submission the client gave up on (timeout) may still have been stored: the server finished
+    # it. Lost means accepted but not stored; extra means stored more than offered.
+    offered = sum(r.offered for r in results)
+    lost = max(0, accepted - counts["responses"])
+    extra = max(0, counts["responses"] - offered)
+    if lost or extra or counts["answers"] != expected_answers or counts["responded invitations"] != counts["responses"]:
+        raise SystemExit(f"ROW COUNT MISMATCH: {lost} accepted submissions not stored, {extra} stored beyond those offered")
+    print(f"\nNothing lost: {accepted} accepted, {counts['responses']} stored of {offered} offered.")
 
 
 if __name__ == "__main__":
