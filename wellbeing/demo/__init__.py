@@ -25,6 +25,8 @@ LOADERS: tuple[str, ...] = (
     # floor 1: organisations, schools, the staff roster, one login per role
     "wellbeing.demo.tenancy.load",
     # floor 2 (charters, surveys), floor 3 (action plans) and floor 4 (reports) follow here.
+    # floor 2: two past waves of the staff survey with their released results
+    "wellbeing.demo.surveys.load",
     # floor 2: the staff wellbeing charter and two years of self-assessment
     "wellbeing.demo.charters.load",
     # floor 3: objectives, action plans, "you said, we did", a workload impact assessment
