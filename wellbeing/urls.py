@@ -13,6 +13,7 @@ organisation_patterns = [
     path("api/", include("wellbeing.tenancy.api_urls")),
     path("api/", include("surveys.api_urls")),
     path("surveys/", include("surveys.urls_distribution")),
+    path("surveys/", include("surveys.urls_manage")),
     path("", include("wellbeing.accounts.urls")),
     path("", include("actionplans.urls")),
     path("api/", include("actionplans.api_urls")),
