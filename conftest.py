@@ -44,8 +44,20 @@ def celery_worker_session(django_db_blocker):
 @pytest.fixture
 def celery_worker(celery_worker_session, transactional_db):
     """Tests that hand work to the worker commit their data first: the worker has its own
-    connection and sees only committed rows."""
-    return celery_worker_session
+    connection and sees only committed rows.
+
+    Afterwards the queue is emptied and the test waits for the task in hand to finish: a task
+    the test set off (a release after a close, say) must not still be writing while the tables
+    are emptied for the next test."""
+    yield celery_worker_session
+    import time
+
+    from celery.worker import state
+
+    celery_worker_session.control.purge()
+    deadline = time.monotonic() + 60
+    while (state.active_requests or state.reserved_requests) and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 class World:
