@@ -145,3 +145,38 @@ def distribute_due() -> dict[str, int]:
             logger.exception("Distribution failed for survey %s of organisation %s", survey_id, organisation_id)
             totals["failed"] += 1
     return totals
+
+
+# --- Releases ----------------------------------------------------------------------------------
+@shared_task(
+    name="surveys.release_build",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+    soft_time_limit=840,
+    time_limit=900,
+)
+def release_build_task(
+    organisation_id: int, survey_id: int, kind: str, requested_by_id: int | None = None,
+    requested_at: str | None = None,
+) -> int | None:
+    """Build and publish a release (queued when a survey closes, and by a lead's request). The
+    service runs its own transactions; a redelivered task finds the release already published."""
+    from django.contrib.auth import get_user_model
+    from django.utils.dateparse import parse_datetime
+
+    from .services.releases import release_build
+
+    with organisation_scope(organisation_id):
+        survey = Survey.objects.filter(pk=survey_id).first()
+    if survey is None:
+        return None
+    requested_by = get_user_model().objects.filter(pk=requested_by_id).first() if requested_by_id else None
+    release = release_build(
+        survey=survey, kind=kind, requested_by=requested_by,
+        requested_at=parse_datetime(requested_at) if requested_at else None,
+    )
+    return release.pk

@@ -16,7 +16,15 @@ from .instruments import (
 )
 from .links import SchoolLink
 from .responses import Answer, Comment, Draft, Invitation, Response, ResponseCount
-from .results import Driver, DomainReliability, Release, ReleaseCluster, ResultCell
+from .results import (
+    DomainReliability,
+    Driver,
+    Release,
+    ReleaseAtom,
+    ReleaseCluster,
+    ReleaseComment,
+    ResultCell,
+)
 from .shared import SharedOrOrganisationManager, SharedOrOrganisationOwned
 from .waves import DemographicsFrozen, Survey, SurveyDemographicQuestion, SurveySchool
 
@@ -39,7 +47,9 @@ __all__ = [
     "Invitation",
     "Item",
     "Release",
+    "ReleaseAtom",
     "ReleaseCluster",
+    "ReleaseComment",
     "Response",
     "ResponseCount",
     "ResultCell",

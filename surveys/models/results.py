@@ -14,9 +14,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from wellbeing.tenancy.models import OrganisationOwned, School
+from wellbeing.tenancy.models import Organisation, OrganisationOwned, School
 
-from .instruments import DemographicQuestion, Domain, Item
+from .instruments import CommentQuestion, DemographicQuestion, Domain, Item
 from .waves import Survey
 
 
@@ -98,21 +98,41 @@ class ResultCell(OrganisationOwned):
         SMALL_SCHOOL = "small_school", _("Reported inside a cluster of small schools")
         CUT_OFF = "cut_off", _("Groups are not shown for this school's size")
 
-    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="cells")
-    key = models.CharField(max_length=300, help_text=_("Stable within a release: view, place, groups, measure."))
+    # A release writes its cells 100,000 at a time from ids it has just read, and never changes
+    # them: a foreign-key check and a one-column index on every reference would cost more than
+    # computing the cells. The references below are therefore plain ids to the database (the ORM
+    # still follows and protects them), and readers find cells by release first (Meta.indexes).
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+", db_index=False)
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="cells", db_index=False)
+    key = models.CharField(
+        max_length=500,
+        help_text=_("view/place/groups/measure, in codes: the same cell of two waves has the same key."),
+    )
     view = models.CharField(max_length=30, choices=View.choices)
-    school = models.ForeignKey(School, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    cluster = models.ForeignKey(ReleaseCluster, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    school = models.ForeignKey(
+        School, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    cluster = models.ForeignKey(
+        ReleaseCluster, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_constraint=False,
+        db_index=False,
+    )
     demographic_1 = models.ForeignKey(
-        DemographicQuestion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        DemographicQuestion, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        db_constraint=False, db_index=False,
     )
     code_1 = models.CharField(max_length=60, blank=True)
     demographic_2 = models.ForeignKey(
-        DemographicQuestion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        DemographicQuestion, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        db_constraint=False, db_index=False,
     )
     code_2 = models.CharField(max_length=60, blank=True)
-    item = models.ForeignKey(Item, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    domain = models.ForeignKey(Domain, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey(
+        Item, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
+    domain = models.ForeignKey(
+        Domain, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False,
+        db_index=False,
+    )
 
     disclosure = models.CharField(max_length=12, choices=Disclosure.choices)
     suppression = models.CharField(max_length=15, choices=Suppression.choices, default="", blank=True)
@@ -126,14 +146,23 @@ class ResultCell(OrganisationOwned):
     pct_favourable = models.PositiveSmallIntegerField(null=True, blank=True)
     pct_neutral = models.PositiveSmallIntegerField(null=True, blank=True)
     pct_unfavourable = models.PositiveSmallIntegerField(null=True, blank=True)
-    ci_low = models.FloatField(null=True, blank=True)
+    # Unrounded share favourable (0..1): comparisons between waves are made on it, not on the
+    # rounded percentage.
+    favourable_share = models.FloatField(null=True, blank=True)
+    ci_low = models.FloatField(null=True, blank=True, help_text=_("Wilson 95 % interval of % favourable"))
     ci_high = models.FloatField(null=True, blank=True)
     favourable_band_low = models.PositiveSmallIntegerField(null=True, blank=True)
     favourable_band_high = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Changes and differences: in points of % favourable, and on the mean. `*_significant` is
+    # None where no test could be made (no previous cell, a group under 10).
     change = models.FloatField(null=True, blank=True, help_text=_("Since the previous wave"))
     change_significant = models.BooleanField(null=True, blank=True)
+    mean_change = models.FloatField(null=True, blank=True)
+    mean_change_significant = models.BooleanField(null=True, blank=True)
     difference = models.FloatField(null=True, blank=True, help_text=_("From the rest of the organisation"))
     difference_significant = models.BooleanField(null=True, blank=True)
+    mean_difference = models.FloatField(null=True, blank=True)
+    mean_difference_significant = models.BooleanField(null=True, blank=True)
 
     class Meta(OrganisationOwned.Meta):
         indexes = [
@@ -144,14 +173,23 @@ class ResultCell(OrganisationOwned):
             # Suppression enforced by the schema too: a suppressed cell carries no statistic.
             models.CheckConstraint(
                 condition=~Q(disclosure="suppressed")
-                | Q(n__isnull=True, respondents__isnull=True, mean__isnull=True, distribution__isnull=True,
-                    pct_favourable__isnull=True, favourable_band_low__isnull=True, change__isnull=True,
-                    difference__isnull=True),
+                | Q(n__isnull=True, respondents__isnull=True, mean__isnull=True, sd__isnull=True,
+                    distribution__isnull=True, pct_favourable__isnull=True, pct_neutral__isnull=True,
+                    pct_unfavourable__isnull=True, favourable_share__isnull=True, ci_low__isnull=True,
+                    ci_high__isnull=True, favourable_band_low__isnull=True,
+                    favourable_band_high__isnull=True, change__isnull=True, mean_change__isnull=True,
+                    difference__isnull=True, mean_difference__isnull=True),
                 name="suppressed_cell_is_empty",
             ),
+            # A banded cell shows its size and the band of % favourable, nothing finer.
             models.CheckConstraint(
                 condition=~Q(disclosure="banded")
-                | Q(mean__isnull=True, distribution__isnull=True, pct_favourable__isnull=True, sd__isnull=True),
+                | Q(mean__isnull=True, sd__isnull=True, distribution__isnull=True,
+                    pct_favourable__isnull=True, pct_neutral__isnull=True, pct_unfavourable__isnull=True,
+                    favourable_share__isnull=True, ci_low__isnull=True, ci_high__isnull=True,
+                    change__isnull=True, mean_change__isnull=True, difference__isnull=True,
+                    mean_difference__isnull=True, favourable_band_low__isnull=False,
+                    favourable_band_high__isnull=False),
                 name="banded_cell_shows_band_only",
             ),
         ]
@@ -188,3 +226,33 @@ class Driver(OrganisationOwned):
 
     class Meta(OrganisationOwned.Meta):
         constraints = [models.UniqueConstraint(fields=["release", "outcome", "domain"], name="driver_unique")]
+
+
+class ReleaseAtom(OrganisationOwned):
+    """How many respondents of a release share one profile (school and every demographic answer
+    the release can cut by). A later release of the same survey is audited together with this
+    one: these counts tell the audit which respondents both releases contain, without keeping
+    any link between a response and the release it first appeared in."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="atoms")
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    # One code per demographic question of the survey, in the survey's order; null when the
+    # question was skipped or answered "prefer not to say" (no group is published for those).
+    codes = ArrayField(models.CharField(max_length=60, null=True))
+    respondents = models.PositiveIntegerField()
+
+
+class ReleaseComment(OrganisationOwned):
+    """A comment as a release publishes it: redacted, undated, in a shuffled order, with the
+    school only when that school has at least 10 respondents (never a demographic group)."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="comments")
+    question = models.ForeignKey(CommentQuestion, on_delete=models.PROTECT, related_name="+")
+    school = models.ForeignKey(School, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    cluster = models.ForeignKey(ReleaseCluster, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    text = models.TextField()
+    position = models.PositiveIntegerField(help_text=_("Random order of display"))
+
+    class Meta(OrganisationOwned.Meta):
+        ordering = ["position"]
+        indexes = [models.Index(fields=["organisation", "release", "school"])]

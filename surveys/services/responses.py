@@ -17,7 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from wellbeing.tenancy.context import current_organisation_id_or_none, organisation_scope, platform_scope
+from wellbeing.tenancy.context import (
+    current_organisation_id_or_none,
+    organisation_scope,
+    platform_scope,
+)
 from wellbeing.tenancy.tokens import token_hash
 
 from ..models import (

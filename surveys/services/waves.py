@@ -171,7 +171,7 @@ def survey_open(*, survey: Survey, now: datetime.datetime | None = None) -> Surv
 
 def survey_close(*, survey: Survey, now: datetime.datetime | None = None) -> Survey:
     """Close an open survey (by hand, or on schedule): no more answers, and every saved draft
-    is deleted with it."""
+    is deleted with it. Its final release is queued once the close has committed."""
     now = now or timezone.now()
     with transaction.atomic():
         survey = Survey.objects.select_for_update().get(pk=survey.pk)
@@ -182,6 +182,11 @@ def survey_close(*, survey: Survey, now: datetime.datetime | None = None) -> Sur
             survey.closes_at = max(now, survey.opens_at + datetime.timedelta(seconds=1))
         survey.save(update_fields=["status", "closes_at"])
         Draft.objects.filter(survey=survey).delete()
+        # The final release is built in the background once the close has committed.
+        from ..tasks import release_build_task
+
+        organisation_id, survey_id = survey.organisation_id, survey.pk
+        transaction.on_commit(lambda: release_build_task.delay(organisation_id, survey_id, "final"))
     return survey
 
 

@@ -1,0 +1,434 @@
+"""Aggregates of one wave, computed in SQL over all of its responses at once.
+
+A snapshot copies the wave's respondents into a temporary table (response id, school, cluster,
+one column per demographic question) and their answers into another (flipped values, domain,
+the same group columns), then every aggregate is one GROUP BY ... GROUPING SETS query over
+those tables: organisation, school, cluster of small schools, school x one question,
+organisation x one question, organisation x two questions. A group is a set of respondents;
+its answer to a question is an option code, and "prefer not to say" or a skipped question puts
+a respondent in no group of that question.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+from django.db import connection
+
+from ..models import (
+    PREFER_NOT_TO_SAY,
+    Answer,
+    Comment,
+    Item,
+    Response,
+    ResultCell,
+    Survey,
+)
+from ..selectors import survey_demographic_questions
+from ..statistics import counts_moments
+
+View = ResultCell.View
+WORK_MEM = "256MB"
+
+
+@dataclass(frozen=True)
+class Group:
+    """A group of respondents a release can publish. `answers` holds (question code, option
+    code) pairs in the survey's order of questions; `cluster` is an index into the release's
+    clusters of small schools."""
+
+    view: str
+    school_id: int | None = None
+    cluster: int | None = None
+    answers: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def is_organisation(self) -> bool:
+        return self.view == View.ORGANISATION
+
+
+ORGANISATION = Group(View.ORGANISATION)
+
+
+@dataclass(frozen=True)
+class ItemCounts:
+    """Answers of one group to one item: counts of the (flipped) values 1..5, and how many said
+    "not applicable" (skipped items have no answer at all)."""
+
+    counts: tuple[int, int, int, int, int]
+    not_applicable: int = 0
+
+    @property
+    def n(self) -> int:
+        return sum(self.counts)
+
+    def __sub__(self, other: ItemCounts) -> ItemCounts:
+        return ItemCounts(
+            tuple(a - b for a, b in zip(self.counts, other.counts, strict=True)),
+            self.not_applicable - other.not_applicable,
+        )
+
+
+@dataclass(frozen=True)
+class DomainSums:
+    """Domain scores of one group: how many respondents have one, their sum and sum of squares."""
+
+    n: int
+    total: float
+    squares: float
+
+    def __sub__(self, other: DomainSums) -> DomainSums:
+        return DomainSums(self.n - other.n, self.total - other.total, self.squares - other.squares)
+
+
+@dataclass(frozen=True)
+class ReliabilitySums:
+    """For Cronbach's alpha of a domain at organisation level, listwise: the respondents who
+    answered every item of the domain, each item's (n, sum, sum of squares) over them, and the
+    same for their summed score."""
+
+    n: int
+    items: tuple[tuple[float, float], ...]  # (sum, sum of squares) per item
+    total: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class ItemInfo:
+    id: int
+    code: str
+    domain_id: int
+    reverse_scored: bool
+
+
+@dataclass(frozen=True)
+class DomainInfo:
+    id: int
+    code: str
+    is_outcome: bool
+    item_ids: tuple[int, ...]
+
+
+class WaveSnapshot:
+    """The aggregates of one survey's responses, read in one transaction (see the package doc)."""
+
+    def __init__(self, survey: Survey):
+        self.survey = survey
+        self.questions = [(q.code, q.option_codes) for q in survey_demographic_questions(survey=survey)]
+        items = list(
+            Item.objects.filter(instrument_id=survey.instrument_id)
+            .select_related("domain")
+            .order_by("domain__order", "domain_id", "order", "number")
+        )
+        self.items = [ItemInfo(item.pk, item.code, item.domain_id, item.reverse_scored) for item in items]
+        domains: dict[int, DomainInfo] = {}
+        for item in items:
+            known = domains.get(item.domain_id)
+            ids = (known.item_ids if known else ()) + (item.pk,)
+            domains[item.domain_id] = DomainInfo(item.domain_id, item.domain.code, item.domain.is_outcome, ids)
+        self.domains = list(domains.values())
+        suffix = uuid.uuid4().hex[:12]
+        self._respondents = f"wave_respondent_{suffix}"
+        self._scores = f"wave_score_{suffix}"
+        self._clusters_fixed = False
+        self._item_counts: dict | None = None
+        self._reliability_counts: dict[int, ItemCounts] = {}
+        self._scores_made = False
+        self._groups: dict[tuple, Group] = {}
+        self._columns = ["school_id", "cluster", *(f"d{i}" for i in range(len(self.questions)))]
+
+    # -- temporary tables -------------------------------------------------------------------
+    def _execute(self, sql: str, params=()) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+    def _fetch(self, sql: str, params=()) -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    def _create(self) -> None:
+        # Hash aggregation of the grouping sets needs more than PostgreSQL's default 4 MB, or
+        # it falls back to sorting on disk (three times slower); local to this transaction.
+        self._execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        codes = ", ".join(
+            f"CASE WHEN r.demographics ->> %s = ANY(%s) THEN r.demographics ->> %s END AS d{i}"
+            for i in range(len(self.questions))
+        )
+        params: list = []
+        for code, options in self.questions:
+            params += [code, [o for o in options if o != PREFER_NOT_TO_SAY], code]
+        self._execute(
+            f"""
+            CREATE TEMPORARY TABLE {self._respondents} ON COMMIT DROP AS
+            SELECT r.id AS response_id, r.school_id, NULL::integer AS cluster{", " if codes else ""}{codes}
+            FROM {Response._meta.db_table} r
+            WHERE r.organisation_id = %s AND r.survey_id = %s
+            """,
+            [*params, self.survey.organisation_id, self.survey.pk],
+        )
+        self._execute(f"CREATE INDEX ON {self._respondents} (response_id)")
+
+    def _drop(self) -> None:
+        self._execute(
+            f"DROP TABLE IF EXISTS {self._scores}, {self._respondents}"
+        )
+
+    def _answers_sql(self) -> tuple[str, list]:
+        """The wave's answers, flipped (reverse-scored items: 6 - v; "not applicable": NULL),
+        with their domain and the respondent's group columns. Not materialised: it is read
+        twice (domain scores, item counts), each time by one hash join."""
+        columns = ", ".join(f"w.{c}" for c in self._columns)
+        sql = f"""
+            SELECT a.response_id, a.item_id, i.domain_id,
+                   CASE WHEN a.not_applicable THEN NULL
+                        WHEN i.reverse THEN 6 - a.value
+                        ELSE a.value END AS v,
+                   {columns}
+            FROM {Answer._meta.db_table} a
+            JOIN {self._respondents} w ON w.response_id = a.response_id
+            JOIN unnest(%s::bigint[], %s::bigint[], %s::boolean[]) AS i(item_id, domain_id, reverse)
+              ON i.item_id = a.item_id
+            WHERE a.organisation_id = %s
+        """
+        params = [
+            [item.id for item in self.items],
+            [item.domain_id for item in self.items],
+            [item.reverse_scored for item in self.items],
+            self.survey.organisation_id,
+        ]
+        return sql, params
+
+    def _ensure_scores(self) -> None:
+        """Per person and domain: the mean of the answered items and how many were answered
+        (not applicable and skipped do not count). A score counts when at least half of the
+        domain's items were answered; all of them answered makes the person "complete" in the
+        domain (Cronbach's alpha is listwise)."""
+        if self._scores_made:
+            return
+        self._clusters_fixed = True
+        answers, params = self._answers_sql()
+        self._execute(
+            f"""
+            CREATE TEMPORARY TABLE {self._scores} ON COMMIT DROP AS
+            SELECT a.response_id, a.domain_id, avg(a.v)::float8 AS score, count(*) AS answered,
+                   2 * count(*) >= d.items AS kept, count(*) = d.items AS complete
+            FROM ({answers}) a
+            JOIN unnest(%s::bigint[], %s::integer[]) AS d(domain_id, items) ON d.domain_id = a.domain_id
+            WHERE a.v IS NOT NULL
+            GROUP BY a.response_id, a.domain_id, d.items
+            """,
+            [*params, [d.id for d in self.domains], [len(d.item_ids) for d in self.domains]],
+        )
+        self._execute(f"CREATE INDEX ON {self._scores} (response_id, domain_id)")
+        self._execute(f"ANALYZE {self._scores}")
+        self._scores_made = True
+
+    # -- groups -------------------------------------------------------------------------------
+    def _grouping_sets(self) -> list[tuple[str, ...]]:
+        d = [f"d{i}" for i in range(len(self.questions))]
+        return [
+            (),
+            ("school_id",),
+            ("cluster",),
+            *(("school_id", x) for x in d),
+            *((x,) for x in d),
+            *itertools.combinations(d, 2),
+        ]
+
+    def _grouping_sql(self, alias: str, *, complete: str | None = None) -> tuple[str, str, str]:
+        """(GROUPING mask and group columns for SELECT, GROUPING SETS clause, HAVING clause).
+        With `complete` (a boolean column), one more set groups by it alone: the answers of
+        respondents complete in the item's domain, for Cronbach's alpha."""
+        columns = [f"{alias}.{c}" for c in self._columns]
+        grouping = [*columns, complete] if complete else columns
+        select = f"GROUPING({', '.join(grouping)}) AS g, {', '.join(columns)}"
+        sets = [
+            "(" + ", ".join(f"{alias}.{c}" for c in grouping_set) + ")" for grouping_set in self._grouping_sets()
+        ]
+        if complete:
+            sets.append(f"({complete})")
+        # A NULL code (skipped, prefer not to say) or no cluster is no group at all.
+        having = [f"(GROUPING({c}) = 1 OR {c} IS NOT NULL)" for c in columns[1:]]
+        if complete:
+            having.append(f"(GROUPING({complete}) = 1 OR {complete})")
+        return select, f"GROUPING SETS ({', '.join(sets)})", " AND ".join(having) or "TRUE"
+
+    def _group(self, mask: int, values: tuple) -> Group:
+        """The Group of one output row; bit set in `mask` = column not grouped (PostgreSQL)."""
+        key = (mask, tuple(values))
+        if key not in self._groups:
+            self._groups[key] = self._make_group(mask, values)
+        return self._groups[key]
+
+    def _make_group(self, mask: int, values: tuple) -> Group:
+        width = len(self._columns)
+        grouped = [not (mask >> (width - 1 - i)) & 1 for i in range(width)]
+        school_id, cluster, *codes = values
+        answers = tuple(
+            (self.questions[i][0], codes[i]) for i in range(len(codes)) if grouped[2 + i]
+        )
+        if grouped[0]:
+            return Group(View.SCHOOL_BY_GROUP if answers else View.SCHOOL, school_id=school_id, answers=answers)
+        if grouped[1]:
+            return Group(View.CLUSTER, cluster=cluster)
+        if not answers:
+            return ORGANISATION
+        view = View.ORGANISATION_BY_GROUP if len(answers) == 1 else View.ORGANISATION_BY_TWO_GROUPS
+        return Group(view, answers=answers)
+
+    # -- aggregates ---------------------------------------------------------------------------
+    def respondents_by_school(self) -> dict[int, int]:
+        return dict(self._fetch(f"SELECT school_id, count(*) FROM {self._respondents} GROUP BY school_id"))
+
+    def set_clusters(self, clusters: Mapping[int, int]) -> None:
+        """Put schools into clusters of small schools (school id -> cluster index). Call before
+        any other aggregate: the answers' copy carries the cluster."""
+        if self._clusters_fixed:
+            raise RuntimeError("set the clusters before reading any aggregate")
+        self._execute(f"UPDATE {self._respondents} SET cluster = NULL")
+        if clusters:
+            self._execute(
+                f"""
+                UPDATE {self._respondents} w SET cluster = c.cluster
+                FROM unnest(%s::bigint[], %s::integer[]) AS c(school_id, cluster)
+                WHERE w.school_id = c.school_id
+                """,
+                [list(clusters), list(clusters.values())],
+            )
+
+    def group_respondents(self) -> dict[Group, int]:
+        """How many respondents each group has."""
+        select, sets, having = self._grouping_sql("w")
+        rows = self._fetch(
+            f"SELECT {select}, count(*) FROM {self._respondents} w GROUP BY {sets} HAVING {having}"
+        )
+        return {self._group(row[0], row[1:-1]): row[-1] for row in rows}
+
+    def atom_counts(self) -> list[tuple[int, tuple, int]]:
+        """(school id, demographic codes in the survey's order, respondents) for every distinct
+        profile: the atoms of disclosure control."""
+        codes = [f"d{i}" for i in range(len(self.questions))]
+        columns = ", ".join(["school_id", *codes])
+        rows = self._fetch(f"SELECT {columns}, count(*) FROM {self._respondents} GROUP BY {columns}")
+        return [(row[0], tuple(row[1:-1]), row[-1]) for row in rows]
+
+    def item_counts(self) -> dict[tuple[Group, int], ItemCounts]:
+        """Per group and item: the counts of each flipped value and of "not applicable"."""
+        if self._item_counts is None:
+            self._read_items()
+        return self._item_counts
+
+    def _read_items(self) -> None:
+        self._ensure_scores()
+        answers, params = self._answers_sql()
+        select, sets, having = self._grouping_sql("a", complete="s.complete")
+        rows = self._fetch(
+            f"""
+            SELECT {select}, a.item_id,
+                   count(*) FILTER (WHERE a.v = 1), count(*) FILTER (WHERE a.v = 2),
+                   count(*) FILTER (WHERE a.v = 3), count(*) FILTER (WHERE a.v = 4),
+                   count(*) FILTER (WHERE a.v = 5), count(*) FILTER (WHERE a.v IS NULL)
+            FROM ({answers}) a
+            LEFT JOIN {self._scores} s ON s.response_id = a.response_id AND s.domain_id = a.domain_id
+            GROUP BY a.item_id, {sets}
+            HAVING {having}
+            """,
+            params,
+        )
+        width = len(self._columns)
+        found, reliability = {}, {}
+        for row in rows:
+            mask, item_id = row[0], row[1 + width]
+            counts = ItemCounts(tuple(row[2 + width : 7 + width]), row[7 + width])
+            if not mask & 1:  # grouped by "complete" alone
+                reliability[item_id] = counts
+            else:
+                found[(self._group(mask >> 1, row[1 : 1 + width]), item_id)] = counts
+        self._item_counts, self._reliability_counts = found, reliability
+
+    def domain_sums(self) -> dict[tuple[Group, int], DomainSums]:
+        """Per group and domain: respondents with a domain score, the sum and sum of squares."""
+        self._ensure_scores()
+        select, sets, having = self._grouping_sql("w")
+        rows = self._fetch(
+            f"""
+            SELECT {select}, s.domain_id, count(*), sum(s.score), sum(s.score * s.score)
+            FROM {self._scores} s JOIN {self._respondents} w ON w.response_id = s.response_id
+            WHERE s.kept
+            GROUP BY s.domain_id, {sets}
+            HAVING {having}
+            """
+        )
+        width = len(self._columns)
+        return {
+            (self._group(row[0], row[1 : 1 + width]), row[1 + width]): DomainSums(
+                row[2 + width], float(row[3 + width]), float(row[4 + width])
+            )
+            for row in rows
+        }
+
+    def reliability_sums(self) -> dict[int, ReliabilitySums]:
+        """Per domain, at organisation level, over the respondents who answered all its items:
+        each item's sum and sum of squares, and those of their summed score."""
+        if self._item_counts is None:
+            self._read_items()
+        totals = self._fetch(
+            f"""
+            SELECT s.domain_id, count(*), sum(s.score * d.items)::float8, sum((s.score * d.items) ^ 2)::float8
+            FROM {self._scores} s
+            JOIN unnest(%s::bigint[], %s::integer[]) AS d(domain_id, items) ON d.domain_id = s.domain_id
+            WHERE s.complete
+            GROUP BY s.domain_id
+            """,
+            [[d.id for d in self.domains], [len(d.item_ids) for d in self.domains]],
+        )
+        found = {}
+        for domain_id, n, total, total_squares in totals:
+            domain = next(d for d in self.domains if d.id == domain_id)
+            items = []
+            for item_id in domain.item_ids:
+                _n, item_total, item_squares = counts_moments(self._reliability_counts[item_id].counts)
+                items.append((item_total, item_squares))
+            found[domain_id] = ReliabilitySums(n, tuple(items), (total, total_squares))
+        return found
+
+    def domain_score_matrix(self) -> tuple[list[int], np.ndarray]:
+        """The organisation's domain scores, one row per respondent (no id, no school, no
+        group: rows in no particular order), NaN where a person has no score for a domain."""
+        self._ensure_scores()
+        domain_ids = [d.id for d in self.domains]
+        column = {domain_id: i for i, domain_id in enumerate(domain_ids)}
+        rows = self._fetch(
+            f"SELECT array_agg(domain_id), array_agg(score) FROM {self._scores} WHERE kept GROUP BY response_id"
+        )
+        matrix = np.full((len(rows), len(domain_ids)), np.nan)
+        for r, (ids, scores) in enumerate(rows):
+            matrix[r, [column[i] for i in ids]] = scores
+        return domain_ids, matrix
+
+    def comments(self) -> list[tuple[int, int, str]]:
+        """(school id, comment question id, text) of every comment of the wave."""
+        return self._fetch(
+            f"SELECT school_id, question_id, text FROM {Comment._meta.db_table} "
+            "WHERE organisation_id = %s AND survey_id = %s",
+            [self.survey.organisation_id, self.survey.pk],
+        )
+
+
+@contextmanager
+def wave_snapshot(survey: Survey) -> Iterator[WaveSnapshot]:
+    """A snapshot of the survey's responses for the enclosing transaction (see the package)."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("read a wave inside a transaction (organisation_scope)")
+    snapshot = WaveSnapshot(survey)
+    snapshot._create()
+    try:
+        yield snapshot
+    finally:
+        if not connection.needs_rollback:
+            snapshot._drop()

@@ -1,0 +1,62 @@
+"""Disclosure control: what a release may publish so that nobody can work out what a colleague
+answered (DESIGN.md, "Anonymity rules"). Pure functions over atoms and cells, no models: the
+release builder turns answers into atoms and views into cells, calls ``protect`` and the rules,
+and writes result cells accordingly.
+
+* ``audit``: the rank audit (which groups of 1..k-1 respondents the published cells reveal).
+* ``protect``: primary and complementary suppression, proven by the audit.
+* ``rules``: group disclosure bands, small-school clusters, comment and response-rate thresholds.
+* ``views``: atoms from respondents' profiles, cells of the views a release publishes.
+"""
+
+from .audit import (
+    Atom,
+    Cell,
+    brute_force_leaks,
+    failure_bound,
+    find_leaks,
+    minimal_groups,
+    pairwise_rule_would_publish,
+)
+from .protect import DisclosureError, Protection, primary_suppress, protect
+from .rules import (
+    Clustering,
+    FavourableBand,
+    SchoolCount,
+    cluster_small_schools,
+    comments_shown,
+    demographic_cuts_allowed,
+    favourable_band,
+    is_small_school,
+    response_rate_shown,
+    shows_full_statistics,
+)
+from .views import Profile, atoms_from_counts, atoms_from_profiles, standard_cells
+
+__all__ = [
+    "Atom",
+    "Cell",
+    "Clustering",
+    "DisclosureError",
+    "FavourableBand",
+    "Profile",
+    "Protection",
+    "SchoolCount",
+    "atoms_from_counts",
+    "atoms_from_profiles",
+    "brute_force_leaks",
+    "cluster_small_schools",
+    "comments_shown",
+    "demographic_cuts_allowed",
+    "failure_bound",
+    "favourable_band",
+    "find_leaks",
+    "is_small_school",
+    "minimal_groups",
+    "pairwise_rule_would_publish",
+    "primary_suppress",
+    "protect",
+    "response_rate_shown",
+    "shows_full_statistics",
+    "standard_cells",
+]

@@ -1,0 +1,744 @@
+"""The rank audit: which groups of 1..k-1 respondents can be worked out from the published cells.
+
+The model (DESIGN.md, "Complementary suppression, proven")
+----------------------------------------------------------
+Every published cell is a 0/1 vector over respondents; an attacker holding every visible cell can
+form any linear combination of them (each cell publishes sums, so combinations of cells give the
+same combinations of group sums). A group S of 1..k-1 respondents *leaks* when its indicator 1_S
+lies in the span R of the published vectors.
+
+Respondents with identical attributes (school, every demographic answer, the releases they are
+part of) form an *atom*: every cell contains whole atoms, so every vector of R is constant on
+atoms, and a leaking group is a union of whole atoms of total size 1..k-1 (only atoms smaller than
+k, at most k-1 of them). The audit therefore works on atoms, which is exactly equivalent: the map
+from atom vectors to respondent vectors is linear and injective.
+
+What is returned
+----------------
+Leaking groups are closed under disjoint union (while the total stays under k) and under the
+difference of nested groups, so every leaking group is a disjoint union of *minimal* leaking groups
+(no proper nonempty subset of them leaks). ``find_leaks`` returns exactly the minimal leaking
+groups: none leaks exactly when none is returned, and breaking all of them breaks all leaks.
+
+The algebra (why the audit is exact and fast)
+---------------------------------------------
+Atoms are grouped into *blocks* (normally schools). A cell whose atoms are all in one block is
+*local* to it (school, school x answer); any other cell is *global* (organisation, organisation x
+one or two answers, a cluster of small schools). Let L_b be the span of block b's local cells and
+G the global cells (g_1..g_m), so R = (direct sum of the L_b) + span(G).
+
+1. Per block, the reduced row echelon form of L_b gives a projection pi_b onto the quotient
+   F^{atoms of b} / L_b (its coordinates are the non-pivot atoms). x is in R iff there is a
+   coefficient vector y over the global cells with pi_b(x_b) = pi_b((y.G)_b) for every block b.
+   Write M_b for the matrix y -> pi_b((y.G)_b). Block b *sees* y when y.M_b != 0.
+2. N = {y : no block sees y}: the global cells' dependencies modulo the local cells.
+3. A group S spread over the blocks T leaks iff some y with pi_b(S_b) = y.M_b for b in T and
+   y.M_b = 0 outside T. If y is in N, every part S_b is itself in L_b, so a minimal leak is
+   single-block and lies in L_b. Otherwise y is seen by 1..k-1 blocks only (those of T).
+4. Finding every y seen by at most k-1 blocks (the "rare directions", e.g. an answer code present in
+   two schools whose school cells are suppressed): start from all y (seen by the set Sigma of
+   blocks). If |Sigma| <= k-1 this is a *leaf*. Otherwise split Sigma into k groups; a y seen by
+   at most k-1 blocks misses at least one group entirely, so it lies in the subspace of y that
+   group does not see (pigeonhole), which is strictly smaller because each block of the group sees
+   something. Recurse on each of those subspaces. Every y seen by at most k-1 blocks ends in some
+   leaf (Y, Sigma) with its blocks inside Sigma; the dimension drops at every step, so this ends.
+5. Enumeration. In any subspace E of atom space, a 0/1 vector is determined by its values at the
+   pivot columns of E's reduced echelon form; ordering the atoms of size >= k first, the rows with
+   pivots among the small atoms span exactly the vectors of E that vanish on big atoms. So every
+   0/1 vector of E supported on small atoms of total size < k is the sum of a subset of at most
+   k-1 of those rows whose pivot atoms total under k: enumerate those subsets, keep the sums that
+   are 0/1 with total size < k. This is done for E = L_b in every block, and for each leaf over
+   the atoms of its blocks with E = (sum of their L_b) + {(y.G) restricted to them : y in Y}.
+   Every vector found is a genuine leak, every minimal leak is found (3, 4), and a final filter
+   keeps the minimal ones.
+
+Exactness of the arithmetic
+---------------------------
+All of this is done in GF(p), p a prime drawn at random from [2**30, 2**31) for every audit: no
+rounding, no tolerance. GF(p) agrees with the rationals as soon as rank_p(A) = rank_Q(A) for the
+cell matrix A: then 1_S in span_Q(A) implies rank_p([A; 1_S]) <= rank_Q([A; 1_S]) = rank_p(A), so
+1_S is in span_p(A): *no leak can be missed*. The rank drops mod p only when p divides a fixed
+nonzero maximal minor D of A, and by Hadamard's bound log2|D| <= sum over cells of
+0.5*log2(atoms in the cell): about 8,500 bits for 2,700 cells of 20,000 respondents, so at most
+~290 of the ~50 million primes in the range divide D (odds below 6e-6 for one prime). ``audit``
+therefore also computes the rank with a second, independent prime and keeps the larger rank; a leak
+is missed only if both primes divide D (below 4e-11). A false positive (a group reported that does
+not leak over the rationals) needs a similar coincidence and costs at most one extra suppression.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from .linalg import (
+    left_nullspace,
+    matmul,
+    nullspace,
+    one_blas_thread,
+    random_prime,
+    rref,
+    rref_many,
+    solve_left,
+    split,
+)
+
+
+@dataclass(frozen=True)
+class Atom:
+    """Respondents with identical attributes; ``block`` is normally their school."""
+
+    id: Hashable
+    size: int
+    block: Hashable = None
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A published group: the atoms it contains. ``fixed`` cells were published in an earlier
+    release that is still visible, so they can no longer be suppressed."""
+
+    id: Hashable
+    atoms: frozenset
+    fixed: bool = False
+
+
+def cell_size(cell: Cell, sizes: dict) -> int:
+    return sum(sizes[a] for a in cell.atoms)
+
+
+@lru_cache(maxsize=256)
+def _combinations(d: int, r: int) -> np.ndarray:
+    combos = np.fromiter(
+        itertools.chain.from_iterable(itertools.combinations(range(d), r)), dtype=np.int64
+    )
+    return combos.reshape(-1, r)
+
+
+def small_zero_one_vectors(
+    reduced: np.ndarray,
+    pivots: Sequence[int],
+    sizes: np.ndarray,
+    k: int,
+    p: int,
+    *,
+    minimal_only: bool = False,
+) -> list[tuple[int, ...]]:
+    """Supports of every 0/1 vector of total size 1..k-1 in the row space of ``reduced`` (an
+    echelon form mod p whose pivot columns are all small atoms, its rows zero on big atoms).
+
+    With ``minimal_only`` (the row space is a space of leaks, so e_a in it means {a} leaks), a
+    row that is a unit vector e_a gives {a}, and unions with {a} (never minimal) are skipped:
+    every other row is zero at a (echelon form), so they span the vectors avoiding a. When many
+    single atoms leak this keeps the enumeration small. Every minimal vector is still listed."""
+    found: list[tuple[int, ...]] = []
+    if minimal_only and len(pivots):
+        unit = np.count_nonzero(reduced, axis=1) == 1
+        found.extend((int(pivots[row]),) for row in np.flatnonzero(unit))
+        reduced = reduced[~unit]
+        pivots = [c for c, is_unit in zip(pivots, unit, strict=True) if not is_unit]
+    d = len(pivots)
+    if d == 0:
+        return found
+    pivot_sizes = sizes[np.asarray(pivots)]
+    budget = k - 1
+    for r in range(1, min(d, budget) + 1):
+        combos = _combinations(d, r)
+        combos = combos[pivot_sizes[combos].sum(axis=1) <= budget]
+        step = max(1, 2_000_000 // max(1, r * reduced.shape[1]))
+        for start in range(0, len(combos), step):
+            chunk = combos[start : start + step]
+            sums = reduced[chunk].sum(axis=1) % p
+            zero_one = ((sums == 0) | (sums == 1)).all(axis=1)
+            sums = sums[zero_one]
+            small = sums @ sizes <= budget
+            for row in sums[small]:
+                found.append(tuple(np.flatnonzero(row).tolist()))
+    return found
+
+
+def minimal_groups(groups: Iterable[Iterable]) -> set[frozenset]:
+    """The groups of which no proper nonempty subset is also in ``groups``."""
+    pool = {frozenset(g) for g in groups}
+    pool.discard(frozenset())
+    minimal = set()
+    for group in pool:
+        members = sorted(group, key=repr)
+        if not any(
+            frozenset(sub) in pool
+            for r in range(1, len(members))
+            for sub in itertools.combinations(members, r)
+        ):
+            minimal.add(group)
+    return minimal
+
+
+class Incidence:
+    """Atoms in block order and each cell's atom positions, computed once and shared by every
+    audit of the same release (``protect`` audits subsets of the same cells many times)."""
+
+    def __init__(self, atoms: Sequence[Atom], cells: Sequence[Cell], k: int):
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        self.k = k
+        # Blocks in first-seen order; inside a block, atoms of size >= k first (step 5 above).
+        by_block: dict[Hashable, list[Atom]] = {}
+        for atom in atoms:
+            if atom.size < 1:
+                raise ValueError(f"atom {atom.id!r} has no respondents")
+            by_block.setdefault(atom.block, []).append(atom)
+        ordered: list[Atom] = []
+        self.block_keys = list(by_block)
+        self.block_start: list[int] = []
+        self.block_small: list[int] = []
+        for members in by_block.values():
+            self.block_start.append(len(ordered))
+            big = [a for a in members if a.size >= k]
+            self.block_small.append(len(ordered) + len(big))
+            ordered.extend(big)
+            ordered.extend(a for a in members if a.size < k)
+        self.block_start.append(len(ordered))
+        self.atoms = ordered
+        self.sizes = np.array([a.size for a in ordered], dtype=np.int64)
+        position = {a.id: i for i, a in enumerate(ordered)}
+        if len(position) != len(ordered):
+            raise ValueError("atom ids must be unique")
+        self.block_of = np.repeat(np.arange(len(self.block_keys)), np.diff(self.block_start))
+
+        self.cells = list(cells)
+        self.positions: list[np.ndarray] = []
+        # The block of a local cell; -1 for a global cell, -2 for an empty one.
+        self.cell_block = np.zeros(len(self.cells), dtype=np.int64)
+        for index, cell in enumerate(self.cells):
+            try:
+                positions = np.sort(np.array([position[a] for a in cell.atoms], dtype=np.int64))
+            except KeyError as missing:
+                raise ValueError(f"cell {cell.id!r} contains an unknown atom {missing}") from None
+            self.positions.append(positions)
+            if positions.size == 0:
+                self.cell_block[index] = -2
+                continue
+            # Blocks are contiguous and positions sorted: one block iff first and last agree.
+            first, last = self.block_of[positions[0]], self.block_of[positions[-1]]
+            self.cell_block[index] = first if first == last else -1
+
+    def n(self, cell_index: int) -> int:
+        return int(self.sizes[self.positions[cell_index]].sum())
+
+
+class CellSpan:
+    """The span of some of the incidence's cells, mod one prime, decomposed as above."""
+
+    def __init__(self, incidence: Incidence, cell_indices: Iterable[int], prime: int):
+        self.incidence = inc = incidence
+        self.k = inc.k
+        self.p = p = prime
+        self.atoms, self.sizes, self.block_of = inc.atoms, inc.sizes, inc.block_of
+        self.block_keys, self.block_start, self.block_small = (
+            inc.block_keys,
+            inc.block_start,
+            inc.block_small,
+        )
+        # Cells are referred to by their index in the incidence.
+        self.local: list[list[int]] = [[] for _ in self.block_keys]
+        self.global_cells: list[int] = []
+        for index in cell_indices:
+            block = int(inc.cell_block[index])
+            if block >= 0:
+                self.local[block].append(index)
+            elif block == -1:
+                self.global_cells.append(index)
+
+        g = len(self.global_cells)
+        self.global_matrix = np.zeros((g, len(self.atoms)), dtype=np.int64)
+        for row, index in enumerate(self.global_cells):
+            self.global_matrix[row, inc.positions[index]] = 1
+
+        self.local_matrix: list[np.ndarray] = []
+        for b in range(len(self.block_keys)):
+            start, stop = self.block_start[b], self.block_start[b + 1]
+            matrix = np.zeros((len(self.local[b]), stop - start), dtype=np.int64)
+            for row, index in enumerate(self.local[b]):
+                matrix[row, inc.positions[index] - start] = 1
+            self.local_matrix.append(matrix)
+        self.local_reduced: list[np.ndarray] = []
+        self.local_pivots: list[list[int]] = []
+        self.local_free: list[np.ndarray] = []
+        quotients = []
+        for b, (reduced, pivots) in enumerate(rref_many(self.local_matrix, p)):
+            start, stop = self.block_start[b], self.block_start[b + 1]
+            is_free = np.ones(stop - start, dtype=bool)
+            is_free[pivots] = False
+            free = np.flatnonzero(is_free)
+            self.local_reduced.append(reduced)
+            self.local_pivots.append(pivots)
+            self.local_free.append(free)
+            block_globals = self.global_matrix[:, start:stop]
+            # pi_b of every global cell: 0/1 entries times entries < p, at most rank_b terms.
+            quotient = block_globals[:, free] - block_globals[:, pivots] @ reduced[:, free]
+            quotients.append(quotient % p)
+        self.quotient = quotients
+        widths = [q.shape[1] for q in quotients]
+        self.quotient_start = np.concatenate([[0], np.cumsum(widths)]).astype(np.int64)
+        self.quotient_all = (
+            np.concatenate(quotients, axis=1) if quotients else np.zeros((g, 0), dtype=np.int64)
+        )
+        self.quotient_block = np.repeat(np.arange(len(widths)), widths)
+        self.quotient_split = split(self.quotient_all)
+        self.null = self._unseen_by(np.eye(g, dtype=np.int64), range(len(self.block_keys)))
+        self.null_pivots = rref(self.null, p)[1] if self.null.shape[0] else []
+
+    # -- the global part -------------------------------------------------------------------
+
+    @property
+    def rank(self) -> int:
+        return sum(len(piv) for piv in self.local_pivots) + len(self.global_cells) - len(self.null)
+
+    def _unseen_by(self, basis: np.ndarray, blocks: Iterable[int]) -> np.ndarray:
+        """Echelon basis of {y in span(basis) : none of ``blocks`` sees y}. The blocks' quotient
+        columns are taken in chunks that grow as the basis shrinks (it usually collapses within
+        the first few blocks, after which the products are tiny)."""
+        p = self.p
+        columns = [np.arange(self.quotient_start[b], self.quotient_start[b + 1]) for b in blocks]
+        columns = np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64)
+        high, low = self.quotient_split
+        start = 0
+        while start < len(columns) and basis.shape[0]:
+            width = max(64, 8 * basis.shape[0]) if basis.shape[0] > 4 else 4096
+            chunk = columns[start : start + width]
+            start += width
+            seen = matmul(basis, None, p, b_split=(high[:, chunk], low[:, chunk]))
+            if seen.any():
+                basis = matmul(left_nullspace(seen, p), basis, p)
+        return rref(basis, p)[0] if basis.shape[0] else basis
+
+    def _modulo_null(self, basis: np.ndarray) -> np.ndarray:
+        """Echelon basis of the image of span(basis) in the coordinates complementary to N:
+        N is seen by no block, so the search only needs a complement of it."""
+        if self.null.shape[0] and basis.shape[0]:
+            basis = (basis - matmul(basis[:, self.null_pivots], self.null, self.p)) % self.p
+        return rref(basis, self.p)[0]
+
+    def _seeing(self, basis: np.ndarray) -> list[int]:
+        if basis.shape[0] == 0 or self.quotient_all.shape[1] == 0:
+            return []
+        seen = matmul(basis, None, self.p, b_split=self.quotient_split).any(axis=0)
+        return np.unique(self.quotient_block[seen]).tolist()
+
+    def leaves(self) -> list[tuple[np.ndarray, list[int]]]:
+        """Subspaces Y of global coefficients, each seen by at most k-1 blocks Sigma, that
+        together contain every y seen by 1..k-1 blocks (step 4 of the module docstring)."""
+        g = len(self.global_cells)
+        root = self._modulo_null(np.eye(g, dtype=np.int64))
+        if root.shape[0] == 0:
+            return []
+        seen_at_all = np.flatnonzero(self.quotient_all.any(axis=0))
+        stack = [(root, np.unique(self.quotient_block[seen_at_all]).tolist())]
+        seen_keys: set[bytes] = set()
+        found = []
+        while stack:
+            basis, sigma = stack.pop()
+            if len(sigma) < self.k:
+                found.append((basis, sigma))
+                continue
+            for group in (sigma[i :: self.k] for i in range(self.k)):
+                child = self._modulo_null(self._unseen_by(basis, group))
+                if child.shape[0] == 0:
+                    continue
+                key = child.tobytes()
+                if key in seen_keys:
+                    continue
+                seen_keys.add(key)
+                stack.append((child, self._seeing(child)))
+        return found
+
+    # -- enumeration -----------------------------------------------------------------------
+
+    def _block_columns(self, blocks: Sequence[int]) -> np.ndarray:
+        """Atom positions of ``blocks``, big atoms of all of them first."""
+        big = [np.arange(self.block_start[b], self.block_small[b]) for b in blocks]
+        small = [np.arange(self.block_small[b], self.block_start[b + 1]) for b in blocks]
+        return np.concatenate(big + small) if blocks else np.zeros(0, dtype=np.int64)
+
+    def _vectors_in(
+        self, rows: np.ndarray, columns: np.ndarray, excluded: np.ndarray | None = None
+    ) -> list[tuple[int, ...]]:
+        """``small_zero_one_vectors`` of span(rows) over ``columns`` (atom positions), avoiding
+        big atoms and the ``excluded`` ones (those columns are put first, see step 5)."""
+        avoid = self.sizes[columns] >= self.k
+        if excluded is not None:
+            avoid |= excluded
+        order = np.concatenate([np.flatnonzero(avoid), np.flatnonzero(~avoid)])
+        columns, rows = columns[order], rows[:, order]
+        n_avoid = int(avoid.sum())
+        reduced, pivots = rref(rows, self.p)
+        keep = [i for i, col in enumerate(pivots) if col >= n_avoid]
+        if not keep:
+            return []
+        reduced = reduced[keep][:, n_avoid:]
+        pivots = [pivots[i] - n_avoid for i in keep]
+        open_columns = columns[n_avoid:]
+        sizes = self.sizes[open_columns]
+        return [
+            tuple(sorted(int(open_columns[c]) for c in support))
+            for support in small_zero_one_vectors(reduced, pivots, sizes, self.k, self.p)
+        ]
+
+    def _local_vectors(self, b: int) -> list[tuple[int, ...]]:
+        start, small, stop = self.block_start[b], self.block_small[b], self.block_start[b + 1]
+        reduced, pivots = self.local_reduced[b], self.local_pivots[b]
+        n_big = small - start
+        keep = [i for i, col in enumerate(pivots) if col >= n_big]
+        if not keep:
+            return []
+        found = small_zero_one_vectors(
+            reduced[keep][:, n_big:],
+            [pivots[i] - n_big for i in keep],
+            self.sizes[small:stop],
+            self.k,
+            self.p,
+            minimal_only=True,
+        )
+        return [tuple(small + c for c in support) for support in found]
+
+    def _project(self, b: int, vectors: np.ndarray) -> np.ndarray:
+        """pi_b of atom vectors of block b (rows)."""
+        pivots, free = self.local_pivots[b], self.local_free[b]
+        reduced = self.local_reduced[b]
+        if not pivots:
+            return vectors[:, free] % self.p
+        return (
+            vectors[:, free] - matmul(vectors[:, pivots] % self.p, reduced[:, free], self.p)
+        ) % self.p
+
+    def _leaf_vectors(self, basis: np.ndarray, sigma: list[int]) -> list[tuple[int, ...]]:
+        """Every leak over the blocks Sigma that needs a direction y = c . basis (c != 0).
+
+        Such a leak is a choice of one part S_b per block of Sigma (possibly empty) with
+        pi_b(S_b) = c . A_b for one c, where A_b = basis . M_b; equivalently the parts' projections,
+        put side by side, lie in the row space of A = [A_b ...], i.e. sum_b pi_b(S_b) . H_b = 0
+        for a basis H of the vectors A annihilates. Each part lies in L_b + (basis . G)_b, a small
+        space per block, so the parts are enumerated block by block (a part with pi_b = 0 is a
+        local leak, found elsewhere) and joined by meeting in the middle: the blocks are split in
+        two halves, every combination of each half gets a random fingerprint of its sum, matching
+        fingerprints are looked up by sorting, and each match is checked exactly."""
+        p = self.p
+        seen = [matmul(basis, self.quotient[b], p) for b in sigma]
+        widths = [a.shape[1] for a in seen]
+        offsets = np.concatenate([[0], np.cumsum(widths)])
+        annihilator = nullspace(np.concatenate(seen, axis=1), p)  # h x (sum of widths)
+        weights = np.random.default_rng(p).integers(0, p, annihilator.shape[0])
+        fingerprint_of = matmul(weights.reshape(1, -1), annihilator, p)[0]
+        budget = self.k - 1
+        leaks: list[tuple[int, ...]] = []
+        blocks = []  # per block: supports, sizes, fingerprints, exact signatures
+        for i, b in enumerate(sigma):
+            start, small, stop = self.block_start[b], self.block_small[b], self.block_start[b + 1]
+            columns = slice(offsets[i], offsets[i + 1])
+            block_annihilator = annihilator[:, columns].T.copy()
+            # Single atoms that leak on their own: they are minimal leaks, and no other minimal
+            # leak contains them, so the parts below avoid them.
+            units = np.eye(stop - start, dtype=np.int64)[small - start :]
+            single = ~matmul(self._project(b, units), block_annihilator, p).any(axis=1)
+            leaks.extend((small + int(a),) for a in np.flatnonzero(single))
+            excluded = np.zeros(stop - start, dtype=bool)
+            excluded[small - start :] = single
+            rows = np.concatenate(
+                [self.local_matrix[b], matmul(basis, self.global_matrix[:, start:stop], p)]
+            )
+            found = self._vectors_in(rows, np.arange(start, stop), excluded)
+            indicator = np.zeros((len(found), stop - start), dtype=np.int64)
+            for row, support in enumerate(found):
+                indicator[row, [c - start for c in support]] = 1
+            projected = self._project(b, indicator)
+            signatures = matmul(projected, block_annihilator, p)
+            # A part whose signature is 0 leaks alone (other blocks empty); any larger
+            # combination containing it is not minimal.
+            alone = ~signatures.any(axis=1)
+            leaks.extend(
+                support for support, leaks_alone in zip(found, alone, strict=True) if leaks_alone
+            )
+            alone_sets = {frozenset(support) for support, a in zip(found, alone, strict=True) if a}
+            keep = ~alone & projected.any(axis=1)
+            for row in np.flatnonzero(keep):
+                members = found[row]
+                if any(
+                    frozenset(sub) in alone_sets
+                    for r in range(1, len(members))
+                    for sub in itertools.combinations(members, r)
+                ):
+                    keep[row] = False
+            blocks.append(
+                (
+                    [support for support, kept in zip(found, keep, strict=True) if kept],
+                    (indicator[keep] * self.sizes[start:stop]).sum(axis=1),
+                    matmul(projected[keep], fingerprint_of[columns].reshape(-1, 1), p)[:, 0],
+                    signatures[keep],
+                )
+            )
+        order = sorted(range(len(sigma)), key=lambda i: len(blocks[i][0]))
+        halves = order[0::2], order[1::2]
+        combos = [self._half_combinations([blocks[i] for i in half], budget) for half in halves]
+        (fp_a, size_a, pick_a), (fp_b, size_b, pick_b) = combos
+        by_fingerprint = np.argsort(fp_b, kind="stable")
+        sorted_fp = fp_b[by_fingerprint]
+        wanted = (-fp_a) % p
+        lo = np.searchsorted(sorted_fp, wanted, side="left")
+        hi = np.searchsorted(sorted_fp, wanted, side="right")
+        for a in np.flatnonzero(hi > lo):
+            for b_row in by_fingerprint[lo[a] : hi[a]]:
+                if size_a[a] + size_b[b_row] > budget:
+                    continue
+                if (pick_a[a] < 0).all() and (pick_b[b_row] < 0).all():
+                    continue
+                parts = [(halves[0][j], c) for j, c in enumerate(pick_a[a]) if c >= 0]
+                parts += [(halves[1][j], c) for j, c in enumerate(pick_b[b_row]) if c >= 0]
+                signature = sum(blocks[i][3][c] for i, c in parts) % p
+                if signature.any():  # a fingerprint collision, not a leak
+                    continue
+                leaks.append(
+                    tuple(sorted(itertools.chain.from_iterable(blocks[i][0][c] for i, c in parts)))
+                )
+        return leaks
+
+    def _half_combinations(self, blocks, budget):
+        """Every choice of at most one part per block within the size budget: fingerprint sums,
+        sizes, and the chosen part per block (-1 for none)."""
+        p = self.p
+        fingerprints = np.zeros(1, dtype=np.int64)
+        sizes = np.zeros(1, dtype=np.int64)
+        picks = np.zeros((1, 0), dtype=np.int64)
+        for _, part_sizes, part_fingerprints, _ in blocks:
+            options = len(part_sizes)
+            total = sizes[:, None] + np.concatenate([[0], part_sizes])[None, :]
+            keep_old, keep_option = np.nonzero(total <= budget)
+            fingerprints = (
+                fingerprints[keep_old] + np.concatenate([[0], part_fingerprints])[keep_option]
+            ) % p
+            sizes = total[keep_old, keep_option]
+            picks = np.concatenate([picks[keep_old], (keep_option - 1)[:, None]], axis=1)
+            del options
+        return fingerprints, sizes, picks
+
+    def leaking_positions(self) -> list[tuple[int, ...]]:
+        """Minimal leaking groups as sorted atom positions, smallest first."""
+        self.leaf_of: dict[tuple[int, ...], int | None] = {}
+        for b in range(len(self.block_keys)):
+            for found in self._local_vectors(b):
+                self.leaf_of[found] = None
+        self.leaf_list = self.leaves()
+        for i, (basis, sigma) in enumerate(self.leaf_list):
+            for found in self._leaf_vectors(basis, sigma):
+                self.leaf_of.setdefault(found, i)
+        minimal = minimal_groups(self.leaf_of)
+        return sorted(
+            (tuple(sorted(group)) for group in minimal),
+            key=lambda g: (int(self.sizes[list(g)].sum()), len(g), g),
+        )
+
+    # -- which cells a leak depends on -----------------------------------------------------
+
+    def _prepare_blocks(self, blocks: Sequence[int]) -> None:
+        """For the given blocks (once each): a basis of the block's local cells with their dual
+        vectors d_c (d_c . c = 1, d_c . c' = 0 for the basis' other cells), so the coefficient of
+        c in any x of L_b is d_c . x; and which of them are *rigid*: the coefficient is the same
+        in every derivation of every vector of R, because c lies in no dependency among its
+        block's cells (a coloop) and moving the global part of a derivation along N does not
+        change it (Phi = 0). Only removing a rigid cell changes R. A global cell is rigid when no
+        vector of N uses it."""
+        p = self.p
+        if not hasattr(self, "duals"):
+            self.basis_rows: dict[int, list[int]] = {}  # indices into self.local[b]
+            self.duals: dict[int, np.ndarray] = {}  # basis rows x atoms of b
+            self.rigid_local: dict[int, np.ndarray] = {}
+            self.null_on_atoms = (
+                (self.null @ self.global_matrix) % p if self.null.shape[0] else None
+            )
+            self.rigid_global = (
+                ~self.null.any(axis=0)
+                if self.null.shape[0]
+                else np.ones(len(self.global_cells), bool)
+            )
+        blocks = [b for b in blocks if b not in self.duals]
+        if not blocks:
+            return
+        matrices = [self.local_matrix[b] for b in blocks]
+        transposed = rref_many([m.T for m in matrices], p)
+        augmented = []
+        for matrix, (_, rows) in zip(matrices, transposed, strict=True):
+            augmented.append(
+                np.concatenate([matrix[rows], np.eye(len(rows), dtype=np.int64)], axis=1)
+            )
+        inverses = rref_many(augmented, p)
+        for b, matrix, (reduced_t, rows), (reduced, pivots) in zip(
+            blocks, matrices, transposed, inverses, strict=True
+        ):
+            n_b = matrix.shape[1]
+            # reduced = E . chosen rows, the identity at the pivots: E^T there is the dual basis.
+            duals = np.zeros((len(rows), n_b), dtype=np.int64)
+            if rows:
+                duals[:, pivots] = reduced[:, n_b:].T
+            # A dependency among the block's cells uses a non-basis row and, with it, exactly
+            # the basis rows its expression in the basis (a column of reduced_t) involves.
+            non_basis = [c for c in range(matrix.shape[0]) if c not in set(rows)]
+            in_dependency = (
+                reduced_t[:, non_basis].any(axis=1) if non_basis else np.zeros(len(rows), bool)
+            )
+            rigid = ~in_dependency
+            if self.null_on_atoms is not None and rigid.any():
+                start, stop = self.block_start[b], self.block_start[b + 1]
+                phi = matmul(duals, self.null_on_atoms[:, start:stop].T.copy(), p)
+                rigid &= ~phi.any(axis=1)
+            self.basis_rows[b] = rows
+            self.duals[b] = duals
+            self.rigid_local[b] = rigid
+
+    def _global_coefficients(self, group: tuple[int, ...]) -> np.ndarray:
+        """y0: global cell coefficients of one representation of the group (zero when the
+        group is derivable from its blocks' own cells)."""
+        g = len(self.global_cells)
+        leaf = self.leaf_of.get(group)
+        if leaf is None:
+            return np.zeros(g, dtype=np.int64)
+        basis, sigma = self.leaf_list[leaf]
+        indicator = np.zeros(len(self.atoms), dtype=np.int64)
+        indicator[list(group)] = 1
+        seen, target = [], []
+        for b in sigma:
+            start, stop = self.block_start[b], self.block_start[b + 1]
+            part = indicator[start:stop]
+            pivots, free = self.local_pivots[b], self.local_free[b]
+            projected = (part[free] - part[pivots] @ self.local_reduced[b][:, free]) % self.p
+            seen.append(matmul(basis, self.quotient[b], self.p))
+            target.append(projected)
+        solution = solve_left(np.concatenate(seen, axis=1), np.concatenate(target), self.p)
+        if solution is None:  # pragma: no cover - the leaf enumeration found it in this space
+            raise AssertionError("a leak found in a leaf has no representation there")
+        return matmul(solution.reshape(1, -1), basis, self.p)[0]
+
+    def dependence(self, groups: Sequence[tuple[int, ...]]) -> list[tuple[list[int], list[int]]]:
+        """(essential, involved) cell indices for each leaking group. Removing any one essential
+        cell makes the group underivable (its coefficient is the same nonzero number in every
+        way of deriving it); involved cells carry a nonzero coefficient in one derivation."""
+        p = self.p
+        prepared = []
+        for group in groups:
+            y0 = self._global_coefficients(group)
+            residual = np.zeros(len(self.atoms), dtype=np.int64)
+            residual[list(group)] = 1
+            if y0.any():
+                residual = (residual - y0 @ self.global_matrix) % p
+            touched = np.unique(self.block_of[np.flatnonzero(residual)]).tolist()
+            prepared.append((y0, residual, touched))
+        self._prepare_blocks(sorted({b for _, _, touched in prepared for b in touched}))
+        result = []
+        for y0, residual, touched in prepared:
+            essential: list[int] = []
+            involved: list[int] = []
+            for j in np.flatnonzero(y0):
+                cell = self.global_cells[int(j)]
+                (essential if self.rigid_global[j] else involved).append(cell)
+            for b in touched:
+                if not self.basis_rows[b]:
+                    continue
+                start, stop = self.block_start[b], self.block_start[b + 1]
+                coefficients = matmul(self.duals[b], residual[start:stop].reshape(-1, 1), p)[:, 0]
+                for i in np.flatnonzero(coefficients):
+                    cell = self.local[b][self.basis_rows[b][int(i)]]
+                    (essential if self.rigid_local[b][i] else involved).append(cell)
+            result.append((essential, involved))
+        return result
+
+
+def audit(
+    incidence: Incidence, cell_indices: Sequence[int], *, rng: random.Random | None = None
+) -> CellSpan:
+    """A CellSpan whose rank was confirmed with a second, independent prime (module docstring):
+    if the two primes disagree, the larger rank is the right one (a rank can only drop mod p)."""
+    span = CellSpan(incidence, cell_indices, random_prime(rng))
+    while True:
+        check = CellSpan(incidence, cell_indices, random_prime(rng))
+        if check.rank <= span.rank:
+            return span
+        span = check
+
+
+def find_leaks(
+    atoms: Sequence[Atom], published_cells: Sequence[Cell], k: int, limit: int | None = None
+) -> list[frozenset]:
+    """The minimal leaking groups (frozensets of atom ids), smallest first; empty when no group
+    of 1..k-1 respondents can be derived from ``published_cells``."""
+    incidence = Incidence(atoms, published_cells, k)
+    with one_blas_thread():
+        span = audit(incidence, range(len(incidence.cells)))
+        positions = span.leaking_positions()
+    leaks = [frozenset(span.atoms[i].id for i in group) for group in positions]
+    return leaks if limit is None else leaks[:limit]
+
+
+def brute_force_leaks(atoms: Sequence[Atom], cells: Sequence[Cell], k: int) -> set[frozenset]:
+    """Reference for tests, independent of the audit: every union of atoms of total size 1..k-1
+    whose indicator does not raise the rank of the cell matrix (floating point: small inputs)."""
+    atoms = list(atoms)
+    index = {a.id: i for i, a in enumerate(atoms)}
+    matrix = np.zeros((len(cells), len(atoms)))
+    for row, cell in enumerate(cells):
+        for atom_id in cell.atoms:
+            matrix[row, index[atom_id]] = 1.0
+    rank = int(np.linalg.matrix_rank(matrix)) if len(cells) else 0
+    # A basis of the null space (SVD): 1_S is in the row space iff it is orthogonal to it. For
+    # small 0/1 matrices a residual is either at rounding level or far from it; anything in
+    # between is decided by matrix_rank itself, as the model states it.
+    null = np.linalg.svd(matrix)[2][rank:].T if len(cells) else np.eye(len(atoms))
+    sizes = np.array([a.size for a in atoms])
+    small = np.flatnonzero(sizes < k)
+    leaks: set[frozenset] = set()
+    for r in range(1, k):
+        if r > len(small):
+            break
+        combos = small[_combinations(len(small), r)]
+        combos = combos[sizes[combos].sum(axis=1) < k]
+        for start in range(0, len(combos), 50_000):
+            chunk = combos[start : start + 50_000]
+            residual = np.abs(null[chunk].sum(axis=1)).max(axis=1, initial=0.0)
+            for row in np.flatnonzero(residual < 1e-4):
+                if residual[row] > 1e-9:
+                    indicator = np.zeros(len(atoms))
+                    indicator[chunk[row]] = 1.0
+                    if np.linalg.matrix_rank(np.vstack([matrix, indicator])) > rank:
+                        continue
+                leaks.add(frozenset(atoms[i].id for i in chunk[row]))
+    return leaks
+
+
+def pairwise_rule_would_publish(
+    atoms: Sequence[Atom], published_cells: Sequence[Cell], k: int
+) -> bool:
+    """The naive rule, kept to show why it is not enough: every published cell has at least k
+    respondents, and whenever one contains another the difference is 0 or at least k. It looks
+    at pairs only, so three children subtracted from a parent can still isolate two people."""
+    sizes = {a.id: a.size for a in atoms}
+    n = [sum(sizes[a] for a in cell.atoms) for cell in published_cells]
+    if any(value < k for value in n):
+        return False
+    for (parent, n_parent), (child, n_child) in itertools.permutations(
+        zip(published_cells, n, strict=True), 2
+    ):
+        if child.atoms < parent.atoms and 0 < n_parent - n_child < k:
+            return False
+    return True
+
+
+def failure_bound(cells: Sequence[Cell]) -> float:
+    """An upper bound on the chance that one random prime of the range divides a maximal minor of
+    the cell matrix (so that working mod p could miss a leak): Hadamard bounds log2 of any minor
+    by the sum over cells of 0.5*log2(atoms); each prime of the range has more than 30 bits, and
+    the range holds more than 50 million primes (module docstring)."""
+    bits = sum(0.5 * math.log2(len(c.atoms)) for c in cells if len(c.atoms) > 1)
+    return min(1.0, bits / 30 / 50_000_000)

@@ -1,0 +1,209 @@
+"""Exact linear algebra over a prime field GF(p), p a random prime in [2**30, 2**31), on int64
+numpy arrays.
+
+Why a prime field rather than floats: the audit must decide exactly whether a 0/1 vector lies in the
+span of other 0/1 vectors; a floating-point rank decision can drop a small singular value and miss
+a leak. Over GF(p) every decision is exact *for GF(p)*, and it agrees with the rationals whenever p
+divides no maximal nonzero minor of the cell matrix (see ``surveys.disclosure.audit``).
+
+Entries are kept in [0, p). A product of two entries is below 2**62, so one multiply-then-reduce
+never overflows int64; sums of many products are split (``matmul``) so they do not either.
+"""
+
+from __future__ import annotations
+
+import random
+from functools import cache
+
+import numpy as np
+from threadpoolctl import ThreadpoolController
+
+PRIME_LOW = 2**30
+PRIME_HIGH = 2**31
+
+
+@cache
+def _threadpools() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
+def one_blas_thread():
+    """Context: BLAS on one thread. The products here are small; on a loaded 2-core machine
+    OpenBLAS threads spin against each other and make a 0.5 ms product take 30 ms."""
+    return _threadpools().limit(limits=1, user_api="blas")
+
+
+def is_prime(n: int) -> bool:
+    """Deterministic Miller-Rabin; the bases 2, 3, 5, 7 are exact below 3,215,031,751."""
+    if n < 2:
+        return False
+    for small in (2, 3, 5, 7, 11, 13):
+        if n % small == 0:
+            return n == small
+    d, s = n - 1, 0
+    while d % 2 == 0:
+        d //= 2
+        s += 1
+    for base in (2, 3, 5, 7):
+        x = pow(base, d, n)
+        if x in (1, n - 1):
+            continue
+        for _ in range(s - 1):
+            x = x * x % n
+            if x == n - 1:
+                break
+        else:
+            return False
+    return True
+
+
+def random_prime(rng: random.Random | None = None) -> int:
+    rng = rng or random.SystemRandom()
+    while True:
+        candidate = rng.randrange(PRIME_LOW, PRIME_HIGH) | 1
+        if is_prime(candidate):
+            return candidate
+
+
+def split(b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """b's 16-bit halves as float64, for ``matmul`` (worth keeping when b is used often)."""
+    return (b >> 16).astype(np.float64), (b & 0xFFFF).astype(np.float64)
+
+
+def matmul(
+    a: np.ndarray,
+    b: np.ndarray | None,
+    p: int,
+    *,
+    b_split: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """a @ b mod p for entries in [0, p), exactly, through floating-point BLAS: both sides are
+    split into 16-bit halves, so each of the four partial products sums terms below 2**32, and
+    up to 2**21 of them stay below 2**53, where float64 holds every integer exactly."""
+    b_high, b_low = b_split if b_split is not None else split(b)
+    if a.shape[1] == 0 or a.shape[0] == 0 or b_high.shape[1] == 0:
+        return np.zeros((a.shape[0], b_high.shape[1]), dtype=np.int64)
+    if a.shape[1] > 2**21:
+        raise ValueError("inner dimension too large for an exact split product")
+    a_high, a_low = split(a)
+    high = (a_high @ b_high).astype(np.int64) % p
+    middle = ((a_high @ b_low).astype(np.int64) + (a_low @ b_high).astype(np.int64)) % p
+    low = (a_low @ b_low).astype(np.int64) % p
+    high = high * 65536 % p * 65536 % p
+    return (high + middle * 65536 % p + low) % p
+
+
+def rref(matrix: np.ndarray, p: int) -> tuple[np.ndarray, list[int]]:
+    """Reduced row echelon form mod p: (the nonzero rows, their pivot columns)."""
+    a = np.array(matrix, dtype=np.int64) % p
+    rows, cols = a.shape
+    pivots: list[int] = []
+    r = col = 0
+    # One iteration per pivot (not per column): local cell matrices are wide and of low rank.
+    while r < rows and col < cols:
+        nonzero_columns = np.flatnonzero(a[r:, col:].any(axis=0))
+        if nonzero_columns.size == 0:
+            break
+        col += int(nonzero_columns[0])
+        pivot_row = r + int(np.flatnonzero(a[r:, col])[0])
+        if pivot_row != r:
+            a[[r, pivot_row]] = a[[pivot_row, r]]
+        inverse = pow(int(a[r, col]), p - 2, p)
+        if inverse != 1:
+            a[r] = a[r] * inverse % p
+        others = np.flatnonzero(a[:, col])
+        others = others[others != r]
+        if others.size:
+            a[others] = (a[others] - np.outer(a[others, col], a[r])) % p
+        pivots.append(col)
+        r += 1
+        col += 1
+    return a[:r], pivots
+
+
+def nullspace(matrix: np.ndarray, p: int) -> np.ndarray:
+    """A basis (rows) of {x : matrix @ x = 0} mod p."""
+    cols = matrix.shape[1]
+    reduced, pivots = rref(matrix, p)
+    free = [c for c in range(cols) if c not in set(pivots)]
+    basis = np.zeros((len(free), cols), dtype=np.int64)
+    for i, f in enumerate(free):
+        basis[i, f] = 1
+        if pivots:
+            basis[i, pivots] = (-reduced[:, f]) % p
+    return basis
+
+
+def left_nullspace(matrix: np.ndarray, p: int) -> np.ndarray:
+    """A basis (rows) of {y : y @ matrix = 0} mod p."""
+    return nullspace(matrix.T, p)
+
+
+def solve_left(matrix: np.ndarray, target: np.ndarray, p: int) -> np.ndarray | None:
+    """One y with y @ matrix = target mod p, or None when there is none."""
+    rows = matrix.shape[0]
+    augmented = np.concatenate([matrix.T % p, target.reshape(-1, 1) % p], axis=1)
+    reduced, pivots = rref(augmented, p)
+    if pivots and pivots[-1] == rows:
+        return None
+    y = np.zeros(rows, dtype=np.int64)
+    for i, col in enumerate(pivots):
+        y[col] = reduced[i, rows]
+    return y
+
+
+def inverse_mod(values: np.ndarray, p: int) -> np.ndarray:
+    """Elementwise inverse mod p (Fermat), vectorised: square-and-multiply over p - 2."""
+    result = np.ones_like(values)
+    base = values % p
+    exponent = p - 2
+    while exponent:
+        if exponent & 1:
+            result = result * base % p
+        base = base * base % p
+        exponent >>= 1
+    return result
+
+
+def rref_many(matrices: list[np.ndarray], p: int) -> list[tuple[np.ndarray, list[int]]]:
+    """``rref`` of many small matrices at once: they are padded into one 3-d array so each
+    elimination step is a handful of numpy operations for all of them (the per-school local
+    cell matrices: hundreds of matrices of a few dozen rows)."""
+    if not matrices:
+        return []
+    rows = max(m.shape[0] for m in matrices)
+    cols = max(m.shape[1] for m in matrices)
+    count = len(matrices)
+    a = np.zeros((count, rows + 1, cols + 1), dtype=np.int64)
+    for i, m in enumerate(matrices):
+        a[i, : m.shape[0], : m.shape[1]] = m % p
+    # Padding column `cols` and row `rows` stay zero; they absorb the items that have no pivot.
+    everyone = np.arange(count)
+    pivots = np.full((count, rows), -1, dtype=np.int64)
+    for r in range(rows):
+        below = a[:, r:rows, :cols] != 0
+        column_has = below.any(axis=1)
+        active = column_has.any(axis=1)
+        if not active.any():
+            break
+        col = np.where(active, column_has.argmax(axis=1), cols)
+        pivot_row = r + below[everyone, :, np.minimum(col, cols - 1)].argmax(axis=1)
+        pivot_row = np.where(active, pivot_row, r)
+        swap = everyone[pivot_row != r]
+        if swap.size:
+            upper = a[swap, r].copy()
+            a[swap, r] = a[swap, pivot_row[swap]]
+            a[swap, pivot_row[swap]] = upper
+        lead = a[everyone, r, col]
+        lead = np.where(active, lead, 1)
+        a[:, r] = a[:, r] * inverse_mod(lead, p)[:, None] % p
+        factor = a[everyone, :, col].copy()
+        factor[:, r] = 0
+        factor[~active] = 0
+        a = (a - factor[:, :, None] * a[:, r : r + 1, :]) % p
+        pivots[active, r] = col[active]
+    result = []
+    for i, m in enumerate(matrices):
+        found = [int(c) for c in pivots[i] if c >= 0]
+        result.append((a[i, : len(found), : m.shape[1]].copy(), found))
+    return result

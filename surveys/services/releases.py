@@ -1,0 +1,480 @@
+"""Releases: a survey's results, built beside the current ones and published in one swap.
+
+`release_build` runs in three transactions, so that a worker lost at any moment leaves the
+results people can see untouched:
+
+1. start: a new Release row, status "building" (a stale "building" release that a lost worker
+   left behind is deleted first: it was never shown to anyone);
+2. compute and write: one snapshot of the wave's answers (surveys.aggregation), disclosure
+   control and statistics (release_cells), every result cell, cluster, atom count, comment,
+   reliability and driver written beside the current release;
+3. publish: in one transaction the new release becomes "published" and the one it replaces
+   "superseded"; at a survey's final release the answers' storage is scrubbed of ordering
+   traces (below). `release_published` is sent once this has committed.
+
+A session-level advisory lock per survey keeps two builds of one survey from interleaving; it
+dies with the connection of a killed worker. The Celery task (surveys.tasks.release_build_task)
+is redelivered after a lost worker (acks_late, reject_on_worker_lost) and finds a release
+already published for its request instead of building it twice.
+
+Ordering traces. Submitting writes the Response, its Answers and Comments and marks the
+Invitation "responded" in one transaction: PostgreSQL stamps those row versions with the same
+transaction id (xmin) and stores them in submission order, which would link a response to the
+person invited. When the final release is published, the wave's responses, answers and
+comments are rewritten in a random order and the survey's invitations are touched, in that
+same transaction: afterwards they all carry the publishing transaction's id and their physical
+order no longer follows submission (docs/privacy.md).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import random
+import time
+from contextlib import contextmanager
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wellbeing.tenancy.context import organisation_scope
+from wellbeing.tenancy.models import School, StaffMember
+
+from .. import statistics as st
+from ..aggregation import ORGANISATION, Group, redact, wave_snapshot
+from ..aggregation.comments import name_words
+from ..bulk import insert_rows
+from ..disclosure.rules import (
+    SchoolCount,
+    cluster_small_schools,
+    comments_shown,
+    demographic_cuts_allowed,
+    is_small_school,
+)
+from ..models import (
+    Answer,
+    Comment,
+    DomainReliability,
+    Driver,
+    Invitation,
+    Release,
+    ReleaseAtom,
+    ReleaseCluster,
+    ReleaseComment,
+    Response,
+    ResultCell,
+    Survey,
+)
+from ..selectors import survey_demographic_questions
+from ..signals import release_published
+from .release_cells import (
+    ANY_CODE,
+    CellBuilder,
+    EarlierRelease,
+    PreviousCell,
+    ReleaseInputs,
+    count_by_disclosure,
+    cut_off_placeholders,
+    protect_groups,
+    small_school_placeholders,
+)
+
+logger = logging.getLogger(__name__)
+
+LOCK_NAMESPACE = 730_401  # first key of the (namespace, survey) advisory lock
+Kind = Release.Kind
+Status = Release.Status
+View = ResultCell.View
+VISIBLE = (Status.PUBLISHED, Status.SUPERSEDED)
+
+CELL_COLUMNS = (
+    "organisation_id", "release_id", "key", "view", "school_id", "cluster_id", "demographic_1_id", "code_1",
+    "demographic_2_id", "code_2", "item_id", "domain_id", "disclosure", "suppression", "respondents", "n",
+    "distribution", "mean", "sd", "pct_favourable", "pct_neutral", "pct_unfavourable", "favourable_share",
+    "ci_low", "ci_high", "favourable_band_low", "favourable_band_high", "change", "change_significant",
+    "mean_change", "mean_change_significant", "difference", "difference_significant", "mean_difference",
+    "mean_difference_significant",
+)
+
+
+class ReleaseRefused(ValidationError):
+    """A release of this kind cannot be made for the survey now. Nothing was built."""
+
+
+def _check_kind(survey: Survey, kind: str) -> None:
+    if kind == Kind.FINAL and survey.status != Survey.Status.CLOSED:
+        raise ReleaseRefused(_("Final results are released once the survey has closed."), code="not_closed")
+    if kind == Kind.INTERIM and survey.status != Survey.Status.OPEN:
+        raise ReleaseRefused(_("An interim release can only be made while the survey is open."), code="not_open")
+    if kind not in Kind.values:
+        raise ReleaseRefused(_("Unknown kind of release %(kind)r.") % {"kind": kind}, code="unknown_kind")
+
+
+def release_request(*, survey: Survey, kind: str = Kind.INTERIM, requested_by=None) -> None:
+    """Ask for a release to be built in the background (a lead's "interim release" button).
+    The build is queued when the caller's transaction commits; raises ReleaseRefused when the
+    survey is not in a state for that kind of release."""
+    from ..tasks import release_build_task
+
+    _check_kind(survey, kind)
+    organisation_id, survey_id = survey.organisation_id, survey.pk
+    user_id = getattr(requested_by, "pk", None)
+    requested_at = timezone.now().isoformat()
+    transaction.on_commit(
+        lambda: release_build_task.delay(organisation_id, survey_id, kind, user_id, requested_at)
+    )
+
+
+def _checkpoint(stage: str, release: Release) -> None:
+    """A seam between the build's transactions, where the worker-kill test pauses a build."""
+
+
+@contextmanager
+def _survey_lock(survey: Survey):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [LOCK_NAMESPACE, survey.pk % 2**31])
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, survey.pk % 2**31])
+        except Exception:  # the connection is gone, and the lock with it
+            logger.warning("Could not release the build lock of survey %s", survey.pk, exc_info=True)
+
+
+def release_build(
+    *, survey: Survey, kind: str, requested_by=None, requested_at: datetime.datetime | None = None
+) -> Release:
+    """Build and publish a release of `survey`'s results (module docstring), and return it.
+
+    `kind` is "final" (the survey has closed) or "interim" (it is open); ReleaseRefused
+    otherwise. Idempotent: a final release already published, or (with `requested_at`) any
+    release published since that moment, is returned as it is. A build that fails is kept
+    with status "failed" and its error, and the previous release stays published."""
+    organisation_id = survey.organisation_id
+    with _survey_lock(survey):
+        started = time.perf_counter()
+        with organisation_scope(organisation_id):
+            survey = Survey.objects.get(pk=survey.pk)
+            done = _already_published(survey, kind, requested_at)
+            if done is not None:
+                return done
+            _check_kind(survey, kind)
+            release = _start(survey, kind, requested_by)
+        try:
+            with organisation_scope(organisation_id):
+                audit_seconds = _compute_and_write(release, survey)
+        except Exception as error:
+            _fail(release, error)
+            raise
+        _checkpoint("cells_written", release)
+        with organisation_scope(organisation_id):
+            return _publish(release, survey, build_seconds=time.perf_counter() - started,
+                            audit_seconds=audit_seconds)
+
+
+def _already_published(survey: Survey, kind: str, requested_at) -> Release | None:
+    published = Release.objects.filter(survey=survey, status=Status.PUBLISHED).first()
+    if published is None:
+        return None
+    if kind == Kind.FINAL and published.kind == Kind.FINAL:
+        return published
+    if requested_at is not None and published.created_at >= requested_at:
+        return published
+    return None
+
+
+def _start(survey: Survey, kind: str, requested_by) -> Release:
+    # Under the survey's lock no other build is running: a "building" release is a lost one.
+    for stale in Release.objects.filter(survey=survey, status=Status.BUILDING):
+        logger.info("Deleting the unfinished release %s of survey %s", stale.pk, survey.pk)
+        stale.delete()
+    number = (Release.objects.filter(survey=survey).aggregate(last=Max("number"))["last"] or 0) + 1
+    return Release.objects.create(
+        organisation_id=survey.organisation_id, survey=survey, kind=kind, number=number,
+        requested_by=requested_by, status=Status.BUILDING,
+    )
+
+
+def _fail(release: Release, error: Exception) -> None:
+    try:
+        with organisation_scope(release.organisation_id):
+            Release.objects.filter(pk=release.pk, status=Status.BUILDING).update(
+                status=Status.FAILED, error=f"{type(error).__name__}: {error}"[:2000]
+            )
+    except Exception:
+        logger.exception("Could not record the failure of release %s", release.pk)
+
+
+def _earlier_releases(survey: Survey, question_codes: dict[int, str]) -> list[EarlierRelease]:
+    """The survey's releases people may have seen, as the audit needs them."""
+    found = []
+    for release in Release.objects.filter(survey=survey, status__in=VISIBLE).order_by("number"):
+        clusters = list(ReleaseCluster.objects.filter(release=release).order_by("pk"))
+        index = {cluster.pk: i for i, cluster in enumerate(clusters)}
+        groups = set()
+        published_groups = (
+            ResultCell.objects.filter(release=release, item__isnull=True, domain__isnull=True)
+            .exclude(disclosure=ResultCell.Disclosure.SUPPRESSED)
+            .values_list("view", "school_id", "cluster_id", "demographic_1_id", "code_1", "demographic_2_id", "code_2")
+        )
+        for view, school_id, cluster_id, q1, c1, q2, c2 in published_groups:
+            answers = tuple((question_codes[q], c) for q, c in ((q1, c1), (q2, c2)) if q is not None)
+            cluster = index[cluster_id] if view == View.CLUSTER else None
+            groups.add(Group(view, school_id=school_id if view != View.CLUSTER else None, cluster=cluster,
+                             answers=answers))
+        profiles = {
+            (school_id, tuple(codes)): respondents
+            for school_id, codes, respondents in ReleaseAtom.objects.filter(release=release).values_list(
+                "school_id", "codes", "respondents"
+            )
+        }
+        found.append(EarlierRelease(release.pk, frozenset(groups), [c.school_ids for c in clusters], profiles))
+    return found
+
+
+def _previous_wave_cells(survey: Survey) -> dict[str, PreviousCell]:
+    if survey.previous_wave_id is None:
+        return {}
+    release = Release.objects.filter(survey_id=survey.previous_wave_id, status=Status.PUBLISHED).first()
+    if release is None:
+        return {}
+    rows = (
+        ResultCell.objects.filter(release=release, disclosure=ResultCell.Disclosure.FULL)
+        .exclude(item__isnull=True, domain__isnull=True)
+        .values_list("key", "favourable_share", "n", "mean", "sd")
+    )
+    return {key: PreviousCell(share, n, mean, sd) for key, share, n, mean, sd in rows}
+
+
+def _compute_and_write(release: Release, survey: Survey) -> float:
+    """Step 2 of the module docstring; returns the seconds spent in the disclosure audit."""
+    questions = survey_demographic_questions(survey=survey)
+    question_codes = [q.code for q in questions]
+    with wave_snapshot(survey) as wave:
+        by_school = wave.respondents_by_school()
+        schools = {school.pk: school for school in School.objects.filter(pk__in=list(by_school))}
+        clusters = [list(members) for members in cluster_small_schools(
+            [SchoolCount(pk, schools[pk].phase, n) for pk, n in by_school.items()], k=survey.threshold
+        ).clusters]
+        wave.set_clusters({school: i for i, members in enumerate(clusters) for school in members})
+        respondents = wave.group_respondents()
+        atoms = {(school, codes): n for school, codes, n in wave.atom_counts()}
+        inputs = ReleaseInputs(
+            k=survey.threshold, items=wave.items, domains=wave.domains, respondents=respondents,
+            item_counts=wave.item_counts(), domain_sums=wave.domain_sums(),
+            previous=_previous_wave_cells(survey),
+        )
+        reliability = wave.reliability_sums()
+        domain_ids, scores = wave.domain_score_matrix()
+        comments = wave.comments()
+
+    small = {school for school, n in by_school.items() if is_small_school(n)}
+    without_cuts = {school for school, n in by_school.items() if not demographic_cuts_allowed(n)} - small
+    candidates = [
+        group for group in respondents
+        if group.school_id not in small
+        and not (group.view == View.SCHOOL_BY_GROUP and group.school_id in without_cuts)
+    ]
+    protection = protect_groups(
+        k=survey.threshold, questions=question_codes, profiles=atoms, groups=candidates, clusters=clusters,
+        earlier=_earlier_releases(survey, {q.pk: q.code for q in questions}),
+    )
+    builder = CellBuilder(inputs, cluster_schools=clusters)
+    cluster_of = {school: i for i, members in enumerate(clusters) for school in members}
+    placeholders = small_school_placeholders(builder, sorted(small))
+    for row in placeholders:
+        row["cluster_index"] = cluster_of.get(row["group"].school_id)
+    placeholders += cut_off_placeholders(builder, sorted(without_cuts), question_codes)
+    rows = builder.rows(protection.statuses, placeholders=placeholders)
+
+    cluster_rows = ReleaseCluster.objects.bulk_create(
+        ReleaseCluster(
+            organisation_id=release.organisation_id, release=release, school_ids=members,
+            label=", ".join(schools[s].name for s in members)[:200],
+        )
+        for members in clusters
+    )
+    _write_cells(release, rows, [c.pk for c in cluster_rows], {q.code: q.pk for q in questions})
+    insert_rows(
+        ReleaseAtom._meta.db_table, ["organisation_id", "release_id", "school_id", "codes", "respondents"],
+        [(release.organisation_id, release.pk, school, list(codes), n) for (school, codes), n in atoms.items()],
+    )
+    _write_reliability(release, wave.domains, reliability)
+    _write_drivers(release, wave.domains, domain_ids, scores)
+    _write_comments(release, comments, by_school, small, cluster_of, respondents, [c.pk for c in cluster_rows])
+
+    counted = count_by_disclosure(rows)
+    release.respondents = respondents.get(ORGANISATION, 0)
+    release.cells_published = counted["published"]
+    release.cells_banded = counted["banded"]
+    release.cells_primary_suppressed = counted["primary"]
+    release.cells_complementary_suppressed = counted["complementary"]
+    release.audit_seconds = protection.audit_seconds
+    release.save(update_fields=[
+        "respondents", "cells_published", "cells_banded", "cells_primary_suppressed",
+        "cells_complementary_suppressed", "audit_seconds",
+    ])
+    return protection.audit_seconds
+
+
+def _write_cells(release: Release, rows: list[dict], cluster_pks: list[int], question_ids: dict[str, int]) -> None:
+    def demographic(answers, i):
+        if len(answers) <= i:
+            return None, ""
+        question, code = answers[i]
+        return question_ids[question], "" if code == ANY_CODE else code
+
+    def as_tuple(row: dict) -> tuple:
+        group: Group = row["group"]
+        cluster = group.cluster if group.cluster is not None else row.get("cluster_index")
+        q1, c1 = demographic(group.answers, 0)
+        q2, c2 = demographic(group.answers, 1)
+        values = {
+            **row, "organisation_id": release.organisation_id, "release_id": release.pk, "view": group.view,
+            "school_id": group.school_id, "cluster_id": None if cluster is None else cluster_pks[cluster],
+            "demographic_1_id": q1, "code_1": c1, "demographic_2_id": q2, "code_2": c2,
+        }
+        return tuple(values[column] for column in CELL_COLUMNS)
+
+    insert_rows(ResultCell._meta.db_table, CELL_COLUMNS, (as_tuple(row) for row in rows))
+
+
+def _write_reliability(release: Release, domains, reliability) -> None:
+    rows = []
+    for domain in domains:
+        if len(domain.item_ids) < 2:
+            continue
+        sums = reliability.get(domain.id)
+        alpha = None
+        n = sums.n if sums else 0
+        if n >= st.MIN_TEST_GROUP:
+            alpha = st.cronbach_alpha(
+                [st.variance_from_sums(n, s, ss) for s, ss in sums.items], st.variance_from_sums(n, *sums.total)
+            )
+        rows.append(DomainReliability(
+            organisation_id=release.organisation_id, release=release, domain_id=domain.id, alpha=alpha, n=n,
+            flagged=alpha is not None and alpha < st.ALPHA_FLAG,
+        ))
+    DomainReliability.objects.bulk_create(rows)
+
+
+def _write_drivers(release: Release, domains, domain_ids: list[int], scores) -> None:
+    """Johnson's relative weights of the non-outcome domains for each outcome domain, over the
+    respondents with a score in all of them (more than 25 of them)."""
+    import numpy as np
+
+    column = {domain_id: i for i, domain_id in enumerate(domain_ids)}
+    predictors = [d.id for d in domains if not d.is_outcome]
+    rows = []
+    for outcome in (d for d in domains if d.is_outcome):
+        if not predictors:
+            break
+        matrix = scores[:, [column[p] for p in predictors] + [column[outcome.id]]]
+        complete = matrix[np.isfinite(matrix).all(axis=1)]
+        if complete.shape[0] < st.MIN_DRIVER_GROUP:
+            continue
+        try:
+            weights = st.relative_weights(complete[:, :-1], complete[:, -1])
+        except (ValueError, np.linalg.LinAlgError):
+            logger.info("No driver analysis for domain %s of release %s: no variance", outcome.id, release.pk)
+            continue
+        rows += [
+            Driver(organisation_id=release.organisation_id, release=release, outcome_id=outcome.id,
+                   domain_id=predictor, importance=share, n=complete.shape[0])
+            for predictor, share in zip(predictors, weights.shares, strict=True)
+        ]
+    Driver.objects.bulk_create(rows)
+
+
+def _write_comments(release, comments, by_school, small, cluster_of, respondents, cluster_pks) -> None:
+    """Comments of a wave of at least 10 respondents, redacted, in a random order; a comment
+    names its school (or cluster of small schools) only where that has 10 respondents or more."""
+    if not comments or not comments_shown(respondents=respondents.get(ORGANISATION, 0), demographic_group=False):
+        return
+    names = name_words(StaffMember.objects.values_list("name", flat=True))
+    shuffled = list(comments)
+    random.SystemRandom().shuffle(shuffled)
+    rows = []
+    for position, (school_id, question_id, text) in enumerate(shuffled):
+        shown = comments_shown(respondents=by_school.get(school_id, 0), demographic_group=False)
+        school = school_id if school_id not in small and shown else None
+        cluster = cluster_of.get(school_id)
+        if cluster is not None and not comments_shown(
+            respondents=respondents.get(Group(View.CLUSTER, cluster=cluster), 0), demographic_group=False
+        ):
+            cluster = None
+        rows.append(ReleaseComment(
+            organisation_id=release.organisation_id, release=release, question_id=question_id, school_id=school,
+            cluster_id=None if cluster is None else cluster_pks[cluster], text=redact(text, names=names),
+            position=position,
+        ))
+    ReleaseComment.objects.bulk_create(rows)
+
+
+def _publish(release: Release, survey: Survey, *, build_seconds: float, audit_seconds: float) -> Release:
+    """Step 3: the swap, in one transaction."""
+    list(Release.objects.select_for_update().filter(survey=survey).values_list("pk", flat=True))
+    release = Release.objects.get(pk=release.pk)
+    if release.status != Status.BUILDING:
+        raise RuntimeError(f"release {release.pk} is {release.status}, not building")
+    Release.objects.filter(survey=survey, status=Status.PUBLISHED).update(status=Status.SUPERSEDED)
+    release.status = Status.PUBLISHED
+    release.published_on = timezone.localdate(timezone=ZoneInfo(survey.time_zone))
+    release.build_seconds = build_seconds
+    release.audit_seconds = audit_seconds
+    release.save(update_fields=["status", "published_on", "build_seconds", "audit_seconds"])
+    if release.kind == Kind.FINAL:
+        _scrub_ordering(survey)
+    release_id, organisation_id = release.pk, release.organisation_id
+    transaction.on_commit(lambda: _announce(release_id, organisation_id))
+    return release
+
+
+def _announce(release_id: int, organisation_id: int) -> None:
+    for receiver, outcome in release_published.send_robust(
+        sender=Release, release_id=release_id, organisation_id=organisation_id
+    ):
+        if isinstance(outcome, Exception):
+            logger.error("A receiver of release_published failed: %r", receiver, exc_info=outcome)
+
+
+def _scrub_ordering(survey: Survey) -> None:
+    """Rewrite the wave's responses, answers and comments in a random order and touch its
+    invitations (module docstring), in the publishing transaction."""
+    organisation_id, survey_id = survey.organisation_id, survey.pk
+    responses, answers, comments = Response._meta.db_table, Answer._meta.db_table, Comment._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE scrub_response ON COMMIT DROP AS "
+            f"SELECT * FROM {responses} WHERE organisation_id = %s AND survey_id = %s",
+            [organisation_id, survey_id],
+        )
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE scrub_answer ON COMMIT DROP AS "
+            f"SELECT a.* FROM {answers} a JOIN scrub_response r ON r.id = a.response_id WHERE a.organisation_id = %s",
+            [organisation_id],
+        )
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE scrub_comment ON COMMIT DROP AS "
+            f"SELECT * FROM {comments} WHERE organisation_id = %s AND survey_id = %s",
+            [organisation_id, survey_id],
+        )
+        cursor.execute(f"DELETE FROM {answers} a USING scrub_response r WHERE a.response_id = r.id")
+        cursor.execute(f"DELETE FROM {responses} WHERE organisation_id = %s AND survey_id = %s",
+                       [organisation_id, survey_id])
+        cursor.execute(f"DELETE FROM {comments} WHERE organisation_id = %s AND survey_id = %s",
+                       [organisation_id, survey_id])
+        cursor.execute(f"INSERT INTO {responses} SELECT * FROM scrub_response ORDER BY random()")
+        cursor.execute(f"INSERT INTO {answers} SELECT * FROM scrub_answer ORDER BY random()")
+        cursor.execute(f"INSERT INTO {comments} SELECT * FROM scrub_comment ORDER BY random()")
+        cursor.execute(
+            f"UPDATE {Invitation._meta.db_table} SET status = status WHERE organisation_id = %s AND survey_id = %s",
+            [organisation_id, survey_id],
+        )
+        cursor.execute("DROP TABLE scrub_response, scrub_answer, scrub_comment")
