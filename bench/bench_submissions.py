@@ -232,7 +232,6 @@ def raw_database_rate(url: str, organisation_id: int, survey_id: int, count: int
     from concurrent.futures import ThreadPoolExecutor
 
     import psycopg
-
     from django.conf import settings
 
     app = settings.DATABASES["default"]
@@ -360,7 +359,7 @@ def main() -> None:
     print(table(rows, ["offered/s", "offered", "throughput/s", "p50 ms", "p95 ms", "p99 ms", "errors"]))
     print()
     summary = [
-        ["main phase p95 at %.0f/s" % MAIN_RATE, f"{results[0].p95:.0f} ms", "target < 150 ms"],
+        [f"main phase p95 at {MAIN_RATE:.0f}/s", f"{results[0].p95:.0f} ms", "target < 150 ms"],
         ["highest rate with p95 < 500 ms", f"{sustained:.0f}/s", ""],
         ["raw database rate (same rows)", f"{raw_rate:.0f}/s", f"{WORKERS} connections"],
         ["sustained / raw database", f"{sustained / raw_rate:.2f}" if raw_rate else "n/a", "target >= 0.40"],
