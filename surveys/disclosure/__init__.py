@@ -31,7 +31,7 @@ from .rules import (
     response_rate_shown,
     shows_full_statistics,
 )
-from .views import Profile, atoms_from_counts, atoms_from_profiles, standard_cells
+from .views import Profile, as_fixed, atoms_from_counts, atoms_from_profiles, standard_cells
 
 __all__ = [
     "Atom",
@@ -42,6 +42,7 @@ __all__ = [
     "Profile",
     "Protection",
     "SchoolCount",
+    "as_fixed",
     "atoms_from_counts",
     "atoms_from_profiles",
     "brute_force_leaks",

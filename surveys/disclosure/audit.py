@@ -47,23 +47,35 @@ G the global cells (g_1..g_m), so R = (direct sum of the L_b) + span(G).
    pivots among the small atoms span exactly the vectors of E that vanish on big atoms. So every
    0/1 vector of E supported on small atoms of total size < k is the sum of a subset of at most
    k-1 of those rows whose pivot atoms total under k: enumerate those subsets, keep the sums that
-   are 0/1 with total size < k. This is done for E = L_b in every block, and for each leaf over
-   the atoms of its blocks with E = (sum of their L_b) + {(y.G) restricted to them : y in Y}.
-   Every vector found is a genuine leak, every minimal leak is found (3, 4), and a final filter
-   keeps the minimal ones.
+   are 0/1 with total size < k. This gives the leaks inside L_b, block by block.
+6. A leaf (Y, Sigma) gives the leaks that need a direction y = c.Y, c != 0: one part S_b per block
+   of Sigma (possibly empty) with pi_b(S_b) = c.(Y M_b) for all of them. A part lies in the small
+   space L_b + (Y.G)_b of its block, so parts are enumerated per block as in 5; then the parts'
+   projections side by side must lie in the row space of [Y M_b ...], i.e. have a zero
+   "signature" against a basis of what that row space annihilates. Parts are joined by meeting
+   in the middle (half the blocks against the other half, matched on a random fingerprint of the
+   signature, every match checked exactly). Atoms and parts that leak alone are kept out of the
+   joins, since any larger group containing them is not minimal.
+7. Every group found is a genuine leak, every minimal leak is found (3, 4, 5, 6), and a final
+   filter keeps the minimal ones.
 
 Exactness of the arithmetic
 ---------------------------
-All of this is done in GF(p), p a prime drawn at random from [2**30, 2**31) for every audit: no
-rounding, no tolerance. GF(p) agrees with the rationals as soon as rank_p(A) = rank_Q(A) for the
+All of this is done in GF(p), p a prime drawn at random from [2**30, 2**31) (``protect`` keeps one
+for all its rounds, and every full audit checks it with a fresh one, below): no rounding, no
+tolerance. GF(p) agrees with the rationals as soon as rank_p(A) = rank_Q(A) for the
 cell matrix A: then 1_S in span_Q(A) implies rank_p([A; 1_S]) <= rank_Q([A; 1_S]) = rank_p(A), so
 1_S is in span_p(A): *no leak can be missed*. The rank drops mod p only when p divides a fixed
 nonzero maximal minor D of A, and by Hadamard's bound log2|D| <= sum over cells of
-0.5*log2(atoms in the cell): about 8,500 bits for 2,700 cells of 20,000 respondents, so at most
-~290 of the ~50 million primes in the range divide D (odds below 6e-6 for one prime). ``audit``
+0.5*log2(atoms in the cell) (``failure_bound``): about 4,000 bits for the 2,800 cells of 20,000
+respondents in bench/bench_disclosure.py (8,000 with an interim release), so at most ~135 (~270)
+of the ~50 million primes in the range divide D: odds below 3e-6 (6e-6) for one prime. ``audit``
 therefore also computes the rank with a second, independent prime and keeps the larger rank; a leak
-is missed only if both primes divide D (below 4e-11). A false positive (a group reported that does
-not leak over the rationals) needs a similar coincidence and costs at most one extra suppression.
+is missed only if both primes divide D (below 1e-11 and 3e-11). A false positive (a group reported
+that does not leak over the rationals) needs a similar coincidence and costs one extra suppression.
+
+Floating point is used only where it is exact: products of integers whose sums stay below 2**53
+(``linalg.matmul`` splits operands into 16-bit halves to get there), run by BLAS for speed.
 """
 
 from __future__ import annotations
@@ -80,6 +92,7 @@ import numpy as np
 from .linalg import (
     left_nullspace,
     matmul,
+    matmul_01,
     nullspace,
     one_blas_thread,
     random_prime,
@@ -109,11 +122,7 @@ class Cell:
     fixed: bool = False
 
 
-def cell_size(cell: Cell, sizes: dict) -> int:
-    return sum(sizes[a] for a in cell.atoms)
-
-
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=32)
 def _combinations(d: int, r: int) -> np.ndarray:
     combos = np.fromiter(
         itertools.chain.from_iterable(itertools.combinations(range(d), r)), dtype=np.int64
@@ -212,6 +221,7 @@ class Incidence:
         self.block_of = np.repeat(np.arange(len(self.block_keys)), np.diff(self.block_start))
 
         self.cells = list(cells)
+        self.cache: dict = {}  # per-block work that audits of subsets of these cells share
         self.positions: list[np.ndarray] = []
         # The block of a local cell; -1 for a global cell, -2 for an empty one.
         self.cell_block = np.zeros(len(self.cells), dtype=np.int64)
@@ -256,33 +266,54 @@ class CellSpan:
                 self.global_cells.append(index)
 
         g = len(self.global_cells)
-        self.global_matrix = np.zeros((g, len(self.atoms)), dtype=np.int64)
+        # 0/1, kept as float64 too: products with it are exact in BLAS (see matmul_01).
+        self.global_float = np.zeros((g, len(self.atoms)), dtype=np.float64)
         for row, index in enumerate(self.global_cells):
-            self.global_matrix[row, inc.positions[index]] = 1
+            self.global_float[row, inc.positions[index]] = 1.0
 
-        self.local_matrix: list[np.ndarray] = []
+        # A block's echelon form depends only on its local cells and the prime: protect() audits
+        # with one working prime round after round, so unchanged blocks are reused.
+        cache = inc.cache
+        echelons: list = [None] * len(self.block_keys)
+        missing = []
         for b in range(len(self.block_keys)):
+            key = ("echelon", p, b, tuple(self.local[b]))
+            if key in cache:
+                echelons[b] = cache[key]
+            else:
+                missing.append(b)
+        matrices = []
+        for b in missing:
             start, stop = self.block_start[b], self.block_start[b + 1]
             matrix = np.zeros((len(self.local[b]), stop - start), dtype=np.int64)
             for row, index in enumerate(self.local[b]):
                 matrix[row, inc.positions[index] - start] = 1
-            self.local_matrix.append(matrix)
-        self.local_reduced: list[np.ndarray] = []
-        self.local_pivots: list[list[int]] = []
-        self.local_free: list[np.ndarray] = []
-        quotients = []
-        for b, (reduced, pivots) in enumerate(rref_many(self.local_matrix, p)):
-            start, stop = self.block_start[b], self.block_start[b + 1]
-            is_free = np.ones(stop - start, dtype=bool)
+            matrices.append(matrix)
+        for b, matrix, (reduced, pivots) in zip(
+            missing, matrices, rref_many(matrices, p), strict=True
+        ):
+            is_free = np.ones(matrix.shape[1], dtype=bool)
             is_free[pivots] = False
-            free = np.flatnonzero(is_free)
-            self.local_reduced.append(reduced)
-            self.local_pivots.append(pivots)
-            self.local_free.append(free)
-            block_globals = self.global_matrix[:, start:stop]
-            # pi_b of every global cell: 0/1 entries times entries < p, at most rank_b terms.
-            quotient = block_globals[:, free] - block_globals[:, pivots] @ reduced[:, free]
-            quotients.append(quotient % p)
+            echelons[b] = cache[("echelon", p, b, tuple(self.local[b]))] = (
+                matrix,
+                reduced,
+                pivots,
+                np.flatnonzero(is_free),
+            )
+        self.local_matrix = [e[0] for e in echelons]
+        self.local_reduced = [e[1] for e in echelons]
+        self.local_pivots = [e[2] for e in echelons]
+        self.local_free = [e[3] for e in echelons]
+        quotients = []
+        for b in range(len(self.block_keys)):
+            start, stop = self.block_start[b], self.block_start[b + 1]
+            reduced, pivots, free = self.local_reduced[b], self.local_pivots[b], self.local_free[b]
+            block_globals = self.global_float[:, start:stop]
+            # pi_b of every global cell. 0/1 entries times entries below 2**31, summed over at
+            # most 2**21 pivots, stay below 2**53: exact in floating point (BLAS).
+            correction = block_globals[:, pivots] @ reduced[:, free].astype(np.float64)
+            quotient = (block_globals[:, free] - correction).astype(np.int64) % p
+            quotients.append(quotient)
         self.quotient = quotients
         widths = [q.shape[1] for q in quotients]
         self.quotient_start = np.concatenate([[0], np.cumsum(widths)]).astype(np.int64)
@@ -360,12 +391,6 @@ class CellSpan:
 
     # -- enumeration -----------------------------------------------------------------------
 
-    def _block_columns(self, blocks: Sequence[int]) -> np.ndarray:
-        """Atom positions of ``blocks``, big atoms of all of them first."""
-        big = [np.arange(self.block_start[b], self.block_small[b]) for b in blocks]
-        small = [np.arange(self.block_small[b], self.block_start[b + 1]) for b in blocks]
-        return np.concatenate(big + small) if blocks else np.zeros(0, dtype=np.int64)
-
     def _vectors_in(
         self, rows: np.ndarray, columns: np.ndarray, excluded: np.ndarray | None = None
     ) -> list[tuple[int, ...]]:
@@ -408,14 +433,15 @@ class CellSpan:
         return [tuple(small + c for c in support) for support in found]
 
     def _project(self, b: int, vectors: np.ndarray) -> np.ndarray:
-        """pi_b of atom vectors of block b (rows)."""
+        """pi_b of 0/1 atom vectors of block b (rows)."""
         pivots, free = self.local_pivots[b], self.local_free[b]
-        reduced = self.local_reduced[b]
         if not pivots:
             return vectors[:, free] % self.p
-        return (
-            vectors[:, free] - matmul(vectors[:, pivots] % self.p, reduced[:, free], self.p)
-        ) % self.p
+        # 0/1 times entries below 2**31, summed over at most 2**21 pivots: exact in float64.
+        correction = vectors[:, pivots].astype(np.float64) @ self.local_reduced[b][:, free].astype(
+            np.float64
+        )
+        return (vectors[:, free] - correction.astype(np.int64)) % self.p
 
     def _leaf_vectors(self, basis: np.ndarray, sigma: list[int]) -> list[tuple[int, ...]]:
         """Every leak over the blocks Sigma that needs a direction y = c . basis (c != 0).
@@ -450,7 +476,7 @@ class CellSpan:
             excluded = np.zeros(stop - start, dtype=bool)
             excluded[small - start :] = single
             rows = np.concatenate(
-                [self.local_matrix[b], matmul(basis, self.global_matrix[:, start:stop], p)]
+                [self.local_matrix[b], matmul_01(basis, self.global_float[:, start:stop], p)]
             )
             found = self._vectors_in(rows, np.arange(start, stop), excluded)
             indicator = np.zeros((len(found), stop - start), dtype=np.int64)
@@ -515,7 +541,6 @@ class CellSpan:
         sizes = np.zeros(1, dtype=np.int64)
         picks = np.zeros((1, 0), dtype=np.int64)
         for _, part_sizes, part_fingerprints, _ in blocks:
-            options = len(part_sizes)
             total = sizes[:, None] + np.concatenate([[0], part_sizes])[None, :]
             keep_old, keep_option = np.nonzero(total <= budget)
             fingerprints = (
@@ -523,24 +548,54 @@ class CellSpan:
             ) % p
             sizes = total[keep_old, keep_option]
             picks = np.concatenate([picks[keep_old], (keep_option - 1)[:, None]], axis=1)
-            del options
         return fingerprints, sizes, picks
+
+    @property
+    def leaf_list(self) -> list[tuple[np.ndarray, list[int]]]:
+        if not hasattr(self, "_leaves"):
+            self._leaves = self.leaves()
+        return self._leaves
 
     def leaking_positions(self) -> list[tuple[int, ...]]:
         """Minimal leaking groups as sorted atom positions, smallest first."""
-        self.leaf_of: dict[tuple[int, ...], int | None] = {}
+        candidates: set[tuple[int, ...]] = set()
         for b in range(len(self.block_keys)):
-            for found in self._local_vectors(b):
-                self.leaf_of[found] = None
-        self.leaf_list = self.leaves()
-        for i, (basis, sigma) in enumerate(self.leaf_list):
-            for found in self._leaf_vectors(basis, sigma):
-                self.leaf_of.setdefault(found, i)
-        minimal = minimal_groups(self.leaf_of)
+            candidates.update(self._local_vectors(b))
+        for basis, sigma in self.leaf_list:
+            candidates.update(self._leaf_vectors(basis, sigma))
         return sorted(
-            (tuple(sorted(group)) for group in minimal),
+            (tuple(sorted(group)) for group in minimal_groups(candidates)),
             key=lambda g: (int(self.sizes[list(g)].sum()), len(g), g),
         )
+
+    def derivation(self, group: Sequence[int]) -> np.ndarray | None:
+        """Global cell coefficients y0 of one way to derive the group (atom positions), or None
+        when it cannot be derived. With the blocks T of the group: if every part is in its
+        block's L_b, y0 = 0; otherwise y0 (mod N) is seen only by blocks of T, so it lies in a
+        leaf (Y, Sigma) with Sigma containing every block of T where the part is not in L_b."""
+        p = self.p
+        g = len(self.global_cells)
+        indicator = np.zeros(len(self.atoms), dtype=np.int64)
+        indicator[list(group)] = 1
+        parts = {}
+        for b in np.unique(self.block_of[list(group)]).tolist():
+            start, stop = self.block_start[b], self.block_start[b + 1]
+            projected = self._project(b, indicator[start:stop].reshape(1, -1))[0]
+            if projected.any():
+                parts[b] = projected
+        if not parts:
+            return np.zeros(g, dtype=np.int64)
+        for basis, sigma in self.leaf_list:
+            if not set(parts) <= set(sigma):
+                continue
+            seen = np.concatenate([matmul(basis, self.quotient[b], p) for b in sigma], axis=1)
+            target = np.concatenate(
+                [parts.get(b, np.zeros(self.quotient[b].shape[1], dtype=np.int64)) for b in sigma]
+            )
+            solution = solve_left(seen, target, p)
+            if solution is not None:
+                return matmul(solution.reshape(1, -1), basis, p)[0]
+        return None
 
     # -- which cells a leak depends on -----------------------------------------------------
 
@@ -558,7 +613,7 @@ class CellSpan:
             self.duals: dict[int, np.ndarray] = {}  # basis rows x atoms of b
             self.rigid_local: dict[int, np.ndarray] = {}
             self.null_on_atoms = (
-                (self.null @ self.global_matrix) % p if self.null.shape[0] else None
+                matmul_01(self.null, self.global_float, p) if self.null.shape[0] else None
             )
             self.rigid_global = (
                 ~self.null.any(axis=0)
@@ -566,9 +621,9 @@ class CellSpan:
                 else np.ones(len(self.global_cells), bool)
             )
         blocks = [b for b in blocks if b not in self.duals]
-        if not blocks:
-            return
-        matrices = [self.local_matrix[b] for b in blocks]
+        cache = self.incidence.cache
+        missing = [b for b in blocks if ("duals", p, b, tuple(self.local[b])) not in cache]
+        matrices = [self.local_matrix[b] for b in missing]
         transposed = rref_many([m.T for m in matrices], p)
         augmented = []
         for matrix, (_, rows) in zip(matrices, transposed, strict=True):
@@ -577,7 +632,7 @@ class CellSpan:
             )
         inverses = rref_many(augmented, p)
         for b, matrix, (reduced_t, rows), (reduced, pivots) in zip(
-            blocks, matrices, transposed, inverses, strict=True
+            missing, matrices, transposed, inverses, strict=True
         ):
             n_b = matrix.shape[1]
             # reduced = E . chosen rows, the identity at the pivots: E^T there is the dual basis.
@@ -586,10 +641,14 @@ class CellSpan:
                 duals[:, pivots] = reduced[:, n_b:].T
             # A dependency among the block's cells uses a non-basis row and, with it, exactly
             # the basis rows its expression in the basis (a column of reduced_t) involves.
-            non_basis = [c for c in range(matrix.shape[0]) if c not in set(rows)]
+            in_basis = set(rows)
+            non_basis = [c for c in range(matrix.shape[0]) if c not in in_basis]
             in_dependency = (
                 reduced_t[:, non_basis].any(axis=1) if non_basis else np.zeros(len(rows), bool)
             )
+            cache[("duals", p, b, tuple(self.local[b]))] = (rows, duals, in_dependency)
+        for b in blocks:
+            rows, duals, in_dependency = cache[("duals", p, b, tuple(self.local[b]))]
             rigid = ~in_dependency
             if self.null_on_atoms is not None and rigid.any():
                 start, stop = self.block_start[b], self.block_start[b + 1]
@@ -599,29 +658,6 @@ class CellSpan:
             self.duals[b] = duals
             self.rigid_local[b] = rigid
 
-    def _global_coefficients(self, group: tuple[int, ...]) -> np.ndarray:
-        """y0: global cell coefficients of one representation of the group (zero when the
-        group is derivable from its blocks' own cells)."""
-        g = len(self.global_cells)
-        leaf = self.leaf_of.get(group)
-        if leaf is None:
-            return np.zeros(g, dtype=np.int64)
-        basis, sigma = self.leaf_list[leaf]
-        indicator = np.zeros(len(self.atoms), dtype=np.int64)
-        indicator[list(group)] = 1
-        seen, target = [], []
-        for b in sigma:
-            start, stop = self.block_start[b], self.block_start[b + 1]
-            part = indicator[start:stop]
-            pivots, free = self.local_pivots[b], self.local_free[b]
-            projected = (part[free] - part[pivots] @ self.local_reduced[b][:, free]) % self.p
-            seen.append(matmul(basis, self.quotient[b], self.p))
-            target.append(projected)
-        solution = solve_left(np.concatenate(seen, axis=1), np.concatenate(target), self.p)
-        if solution is None:  # pragma: no cover - the leaf enumeration found it in this space
-            raise AssertionError("a leak found in a leaf has no representation there")
-        return matmul(solution.reshape(1, -1), basis, self.p)[0]
-
     def dependence(self, groups: Sequence[tuple[int, ...]]) -> list[tuple[list[int], list[int]]]:
         """(essential, involved) cell indices for each leaking group. Removing any one essential
         cell makes the group underivable (its coefficient is the same nonzero number in every
@@ -629,11 +665,13 @@ class CellSpan:
         p = self.p
         prepared = []
         for group in groups:
-            y0 = self._global_coefficients(group)
+            y0 = self.derivation(group)
+            if y0 is None:
+                raise ValueError("dependence() needs groups that can be derived")
             residual = np.zeros(len(self.atoms), dtype=np.int64)
             residual[list(group)] = 1
             if y0.any():
-                residual = (residual - y0 @ self.global_matrix) % p
+                residual = (residual - matmul_01(y0.reshape(1, -1), self.global_float, p)[0]) % p
             touched = np.unique(self.block_of[np.flatnonzero(residual)]).tolist()
             prepared.append((y0, residual, touched))
         self._prepare_blocks(sorted({b for _, _, touched in prepared for b in touched}))
@@ -657,11 +695,15 @@ class CellSpan:
 
 
 def audit(
-    incidence: Incidence, cell_indices: Sequence[int], *, rng: random.Random | None = None
+    incidence: Incidence,
+    cell_indices: Sequence[int],
+    *,
+    prime: int | None = None,
+    rng: random.Random | None = None,
 ) -> CellSpan:
     """A CellSpan whose rank was confirmed with a second, independent prime (module docstring):
     if the two primes disagree, the larger rank is the right one (a rank can only drop mod p)."""
-    span = CellSpan(incidence, cell_indices, random_prime(rng))
+    span = CellSpan(incidence, cell_indices, prime or random_prime(rng))
     while True:
         check = CellSpan(incidence, cell_indices, random_prime(rng))
         if check.rank <= span.rank:
@@ -672,8 +714,9 @@ def audit(
 def find_leaks(
     atoms: Sequence[Atom], published_cells: Sequence[Cell], k: int, limit: int | None = None
 ) -> list[frozenset]:
-    """The minimal leaking groups (frozensets of atom ids), smallest first; empty when no group
-    of 1..k-1 respondents can be derived from ``published_cells``."""
+    """The minimal leaking groups (frozensets of atom ids), smallest first, at most ``limit`` of
+    them; empty when no group of 1..k-1 respondents can be derived from ``published_cells``.
+    Every leaking group is a disjoint union of these (module docstring)."""
     incidence = Incidence(atoms, published_cells, k)
     with one_blas_thread():
         span = audit(incidence, range(len(incidence.cells)))

@@ -93,6 +93,12 @@ def matmul(
     return (high + middle * 65536 % p + low) % p
 
 
+def matmul_01(a: np.ndarray, b: np.ndarray, p: int) -> np.ndarray:
+    """a @ b mod p when b is 0/1 and the inner dimension at most 2**21: every sum of entries
+    below 2**31 stays below 2**53, so one floating-point BLAS product is exact."""
+    return (a.astype(np.float64) @ b.astype(np.float64, copy=False)).astype(np.int64) % p
+
+
 def rref(matrix: np.ndarray, p: int) -> tuple[np.ndarray, list[int]]:
     """Reduced row echelon form mod p: (the nonzero rows, their pivot columns)."""
     a = np.array(matrix, dtype=np.int64) % p
@@ -125,7 +131,8 @@ def nullspace(matrix: np.ndarray, p: int) -> np.ndarray:
     """A basis (rows) of {x : matrix @ x = 0} mod p."""
     cols = matrix.shape[1]
     reduced, pivots = rref(matrix, p)
-    free = [c for c in range(cols) if c not in set(pivots)]
+    is_pivot = set(pivots)
+    free = [c for c in range(cols) if c not in is_pivot]
     basis = np.zeros((len(free), cols), dtype=np.int64)
     for i, f in enumerate(free):
         basis[i, f] = 1

@@ -1,26 +1,30 @@
 """Primary and complementary suppression of a release's cells, proven by the rank audit.
 
-``protect`` repeats: audit the published cells (with the visible earlier releases' cells, which
-are *fixed*), and for every leaking group suppress a cell that the group cannot be derived
-without, until the audit finds nothing. Suppressing cells only shrinks the span, so it can never
-create a new leak; each round breaks every leak that has an *essential* cell (one whose removal
-alone makes the group underivable, ``CellSpan.dependence``), choosing a smallest set of cells that
-hits all of them (greedy: the cell breaking most leaks, then the smallest). A leak with several
-independent derivations has no essential cell: one cell it uses is suppressed and the next round
-looks again (as in a table with margins, where a hidden cell needs a rectangle of four). A leak
-whose every derivation uses only fixed cells cannot be repaired by this release and stops the
-build (``DisclosureError``): publishing nothing of it is the only safe answer, and it means an
-earlier release was not protected against the same k.
+``protect`` audits the publishable cells together with the visible earlier releases' cells (which
+are *fixed*: already seen, they cannot be hidden), and repairs every leaking group it finds by
+suppressing a cell the group cannot be derived without; then it audits again, until an audit
+finds nothing. Suppressing cells only shrinks the span, so a repair never creates a leak.
+
+A repair pass breaks every leak that has an *essential* cell (one whose removal alone makes the
+group underivable, ``CellSpan.dependence``) with a small set of cells hitting all of them (greedy:
+the cell in most leaks' essential sets, then the smallest, so as little as possible is lost). A
+leak derivable in several independent ways has no essential cell, as in a table with margins
+where one hidden cell needs a rectangle of four: the smallest cell one of its derivations uses is
+suppressed, and the leak is checked again (one prime is enough for that check; the next full audit
+proves the result). A leak whose every derivation uses fixed cells only cannot be repaired by this
+release and stops the build (``DisclosureError``): it means an earlier release was not protected
+against the same k, and publishing nothing more is the only safe answer.
 """
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
-from .audit import Atom, Cell, Incidence, audit
-from .linalg import one_blas_thread
+from .audit import Atom, Cell, CellSpan, Incidence, audit
+from .linalg import one_blas_thread, random_prime
 
 
 class DisclosureError(Exception):
@@ -29,7 +33,8 @@ class DisclosureError(Exception):
 
 @dataclass(frozen=True)
 class Protection:
-    """What to publish. ``published`` includes the fixed cells of earlier releases."""
+    """What to publish. ``published`` includes the fixed cells of earlier releases; ``rounds``
+    counts full audits, the last of which found nothing."""
 
     k: int
     published: frozenset
@@ -86,10 +91,13 @@ def _protect(incidence: Incidence, cells: Sequence[Cell], k: int) -> Protection:
     primary = [i for i, c in enumerate(cells) if not (c.fixed or n_of[i] >= k)]
     order: list[int] = []
     audit_seconds = 0.0
-    # Every round suppresses at least one cell, so this ends within len(cells) rounds.
-    for round_number in range(1, len(cells) + 2):
+    # One working prime for every audit of this call lets unchanged blocks reuse their echelon
+    # forms; each full audit still confirms its rank with a fresh, independent prime.
+    working_prime = random_prime()
+    # Every pass suppresses at least one cell, so this ends.
+    for round_number in itertools.count(1):
         started = time.perf_counter()
-        span = audit(incidence, published)
+        span = audit(incidence, published, prime=working_prime)
         leaks = span.leaking_positions()
         if not leaks:
             audit_seconds += time.perf_counter() - started
@@ -102,18 +110,26 @@ def _protect(incidence: Incidence, cells: Sequence[Cell], k: int) -> Protection:
                 audit_seconds=audit_seconds,
                 order=tuple(ids[i] for i in order),
             )
-        chosen = _choose(span, leaks, cells, n_of)
+        # Repair these leaks, re-checking only them (one prime is enough here: the next full
+        # audit, with its second prime, is the one that proves the result) until all are broken.
+        while leaks:
+            chosen, unsure = _choose(span, leaks, cells, n_of)
+            order.extend(sorted(chosen))
+            published = [i for i in published if i not in chosen]
+            if not unsure:
+                break
+            span = CellSpan(incidence, published, working_prime)
+            leaks = [group for group in unsure if span.derivation(group) is not None]
         audit_seconds += time.perf_counter() - started
-        order.extend(sorted(chosen))
-        published = [i for i in published if i not in chosen]
-    raise AssertionError("unreachable: every round suppresses a cell")  # pragma: no cover
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _choose(span, leaks, cells: Sequence[Cell], n_of: list[int]) -> set[int]:
-    """Cell indices to suppress this round: a small set hitting every leak's essential cells,
-    and for a leak without any, the smallest cell one of its derivations uses."""
+def _choose(span, leaks, cells: Sequence[Cell], n_of: list[int]) -> tuple[set[int], list]:
+    """(cell indices to suppress, the leaks they may not break). A small set of cells hitting
+    every leak's essential cells (greedy: the cell in most leaks' sets, then the smallest); a
+    leak without any gets the smallest cell one of its derivations uses, and is checked again."""
     hitting: list[set[int]] = []
-    fallback: list[list[int]] = []
+    fallback: list[tuple[tuple[int, ...], list[int]]] = []
     for group, (essential, involved) in zip(leaks, span.dependence(leaks), strict=True):
         essential = {i for i in essential if not cells[i].fixed}
         if essential:
@@ -126,7 +142,7 @@ def _choose(span, leaks, cells: Sequence[Cell], n_of: list[int]) -> set[int]:
                 "a group of fewer than k respondents is derivable from earlier releases alone: "
                 + ", ".join(atoms)
             )
-        fallback.append(involved)
+        fallback.append((group, involved))
 
     def cost(i: int) -> tuple:
         return (n_of[i], repr(cells[i].id))
@@ -140,7 +156,7 @@ def _choose(span, leaks, cells: Sequence[Cell], n_of: list[int]) -> set[int]:
         best = min(counts, key=lambda i: (-counts[i], *cost(i)))
         chosen.add(best)
         hitting = [s for s in hitting if best not in s]
-    for involved in fallback:
+    for _, involved in fallback:
         if not chosen.intersection(involved):
             chosen.add(min(involved, key=cost))
-    return chosen
+    return chosen, [group for group, _ in fallback]

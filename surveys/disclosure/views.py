@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Collection, Hashable, Iterable, Sequence
 from typing import NamedTuple
 
 from .audit import Atom, Cell
@@ -42,14 +42,17 @@ def standard_cells(
     atoms: Sequence[Atom],
     *,
     releases: Sequence[Hashable],
-    fixed_releases: Iterable[Hashable] = (),
     clusters: Sequence[Sequence[Hashable]] = (),
     schools_without_groups: Iterable[Hashable] = (),
 ) -> list[Cell]:
     """The cells of every allowed view of every release, ids like ``("school_group", release,
     school, question, code)``. Schools in a cluster get no school cells (only the cluster's);
-    ``schools_without_groups`` (fewer than 20 respondents) get no school x answer cells."""
-    fixed = set(fixed_releases)
+    ``schools_without_groups`` (fewer than 20 respondents) get no school x answer cells. The
+    cells of an earlier release that it published are then passed to ``as_fixed``."""
+    known = set(releases)
+    unknown = {r for atom in atoms for r in atom.id.releases} - known
+    if unknown:
+        raise ValueError(f"atoms belong to releases not listed: {sorted(map(repr, unknown))}")
     clustered = {school: i for i, members in enumerate(clusters) for school in members}
     no_groups = set(schools_without_groups)
     cells: dict[tuple, set] = {}
@@ -75,8 +78,14 @@ def standard_cells(
                     add(("school_group", release, profile.school, q, code), atom)
     order = {release: i for i, release in enumerate(releases)}
     return [
-        Cell(id=key, atoms=frozenset(members), fixed=key[1] in fixed)
+        Cell(id=key, atoms=frozenset(members))
         for key, members in sorted(
             cells.items(), key=lambda item: (order[item[0][1]], repr(item[0]))
         )
     ]
+
+
+def as_fixed(cells: Iterable[Cell], published: Collection[Hashable]) -> list[Cell]:
+    """The cells an earlier, still visible release published, as fixed cells for the audit of a
+    new one (its suppressed cells were never shown, so they are left out)."""
+    return [Cell(id=c.id, atoms=c.atoms, fixed=True) for c in cells if c.id in published]

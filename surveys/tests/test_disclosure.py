@@ -15,6 +15,7 @@ from surveys.disclosure import (
     DisclosureError,
     Profile,
     SchoolCount,
+    as_fixed,
     atoms_from_counts,
     atoms_from_profiles,
     brute_force_leaks,
@@ -42,7 +43,7 @@ def published_cells(protection, cells):
 
 
 def school(name, *groups, releases=frozenset({"final"})):
-    """Atoms of one school and one demographic question: groups are (code, respondents)."""
+    """Profiles of one school's respondents to one demographic question: (code, how many)."""
     return [Profile(name, (code,), releases) for code, count in groups for _ in range(count)]
 
 
@@ -146,7 +147,7 @@ def test_late_respondents_cannot_be_isolated_by_final_minus_interim():
     interim_cells = [c for c in everything if c.id[1] == "interim"]
     interim_atoms = [a for a in atoms if "interim" in a.id.releases]
     shown = protect(interim_atoms, interim_cells, K).published
-    visible = [Cell(c.id, c.atoms, fixed=True) for c in interim_cells if c.id in shown]
+    visible = as_fixed(interim_cells, shown)
     final_cells = [c for c in everything if c.id[1] == "final"]
     late = frozenset(a.id for a in atoms if a.id.releases == {"final"})
 
@@ -209,6 +210,22 @@ def test_protected_releases_leak_nothing_by_brute_force(seed):
     # Complementary suppression hides cells big enough to publish, and keeps most of them.
     kept = len(protection.published)
     assert kept >= (len(cells) - len(protection.primary)) / 2
+
+
+@pytest.mark.parametrize("seed", range(300, 306))
+def test_a_final_release_after_an_interim_one_leaks_nothing_together_with_it(seed):
+    rng = np.random.default_rng(seed)
+    atoms = random_organisation(rng, schools=(2, 4), respondents=(8, 30), releases=True)
+    cells = standard_cells(atoms, releases=["interim", "final"])
+    interim_cells = [c for c in cells if c.id[1] == "interim"]
+    interim_atoms = [a for a in atoms if "interim" in a.id.releases]
+    shown = protect(interim_atoms, interim_cells, K).published
+    visible = as_fixed(interim_cells, shown)
+    both = visible + [c for c in cells if c.id[1] == "final"]
+
+    protection = protect(atoms, both, K)
+    assert {c.id for c in visible} <= protection.published
+    assert brute_force_leaks(atoms, published_cells(protection, both), K) == set()
 
 
 def test_the_pairwise_rule_leaks_on_generated_data_where_protect_does_not():
@@ -401,3 +418,8 @@ def test_standard_cells_cover_the_allowed_views_only():
     assert not any(c.id[0] == "school_group" and c.id[2] in "BC" for c in cells)
     assert ("organisation_two_groups", "final", 0, "t", 1, "young") in ids
     assert not any(None in c.id for c in cells)  # a skipped question is no group
+
+    with pytest.raises(ValueError, match="releases not listed"):
+        standard_cells(atoms, releases=["interim"])
+    fixed = as_fixed(cells, {("organisation", "final")})
+    assert [(c.id, c.fixed) for c in fixed] == [(("organisation", "final"), True)]
