@@ -220,7 +220,7 @@ def _clean_language(survey: Survey, language) -> str:
 
 def response_submit(
     *, token: str | None = None, invitation_hash: str | None = None, answers, demographics=None,
-    comments=None, language=None,
+    comments=None, language=None, survey: Survey | None = None,
 ) -> Submission:
     """Store one person's answers anonymously, once.
 
@@ -232,15 +232,27 @@ def response_submit(
     not open, ValidationError naming each bad answer; nothing is stored in either case.
 
     The link is given by its token, or by the token's hash (`invitation_hash`) where a survey
-    session holds the hash only."""
-    organisation_id, invitation_id = _reference(token, invitation_hash)
+    session holds the hash only. A survey page, already working in the organisation's scope,
+    passes the `survey` it has loaded so that it is not read twice."""
+    in_scope = current_organisation_id_or_none()
+    if invitation_hash is not None and token is None and in_scope is not None:
+        # Called from a survey page: the invitation is looked up and locked in one read.
+        if not _is_hash(invitation_hash):
+            raise SubmissionRefused("unknown_link")
+        organisation_id, lookup = in_scope, {"token_hash": invitation_hash}
+    else:
+        organisation_id, invitation_id = _reference(token, invitation_hash)
+        lookup = {"pk": invitation_id}
     with organisation_scope(organisation_id):
         # The row lock makes two simultaneous submits of one link queue up: the second sees
         # "responded" and stores nothing.
-        invitation = Invitation.objects.select_for_update().get(pk=invitation_id)
+        invitation = Invitation.objects.select_for_update().filter(**lookup).first()
+        if invitation is None:
+            raise SubmissionRefused("unknown_link")
         if invitation.status == Invitation.Status.RESPONDED:
             return Submission(Outcome.ALREADY_SUBMITTED, organisation_id, invitation.survey_id)
-        survey = Survey.objects.get(pk=invitation.survey_id)
+        if survey is None or survey.pk != invitation.survey_id:
+            survey = Survey.objects.get(pk=invitation.survey_id)
         now = timezone.now()
         _check_open(survey, now)
         cleaned = _clean_submission(survey, answers, demographics, comments, language)
@@ -396,24 +408,24 @@ def survey_link_find(*, token: str | None = None, link_hash: str | None = None) 
         link_hash = token_hash(token)
     if not _is_hash(link_hash):
         return None
+    if current_organisation_id_or_none() is not None:
+        # A survey page that already works for the organisation its session names: the link is
+        # looked for there only (row-level security hides every other organisation's links).
+        return _link_in(Invitation.objects.all(), SchoolLink.objects.all(), link_hash)
     with platform_scope():
-        invitation = (
-            Invitation.objects.unscoped()
-            .filter(token_hash=link_hash)
-            .values("organisation_id", "survey_id", "school_id", "status")
-            .first()
+        return _link_in(Invitation.objects.unscoped(), SchoolLink.objects.unscoped(), link_hash)
+
+
+def _link_in(invitations, school_links, link_hash: str) -> SurveyLink | None:
+    invitation = (
+        invitations.filter(token_hash=link_hash).values("organisation_id", "survey_id", "school_id", "status").first()
+    )
+    if invitation is not None:
+        return SurveyLink(
+            LinkKind.INVITATION, link_hash, invitation["organisation_id"], invitation["survey_id"],
+            invitation["school_id"], responded=invitation["status"] == Invitation.Status.RESPONDED,
         )
-        if invitation is not None:
-            return SurveyLink(
-                LinkKind.INVITATION, link_hash, invitation["organisation_id"], invitation["survey_id"],
-                invitation["school_id"], responded=invitation["status"] == Invitation.Status.RESPONDED,
-            )
-        shared = (
-            SchoolLink.objects.unscoped()
-            .filter(token_hash=link_hash)
-            .values("organisation_id", "survey_id", "school_id")
-            .first()
-        )
+    shared = school_links.filter(token_hash=link_hash).values("organisation_id", "survey_id", "school_id").first()
     if shared is not None:
         return SurveyLink(LinkKind.SCHOOL, link_hash, shared["organisation_id"], shared["survey_id"], shared["school_id"])
     return None

@@ -37,6 +37,9 @@ def session_start(request, link: SurveyLink) -> None:
     request.session[SESSION_KEY] = {
         "kind": link.kind.value,
         "hash": link.link_hash,
+        # Which organisation's tables to look in on the next pages: the link is then found
+        # inside that organisation's scope, in the page's own transaction.
+        "organisation": link.organisation_id,
         "visit": visit,
         "language": previous.get("language", "") if previous.get("hash") == link.link_hash else "",
         "submitted": False,
@@ -125,6 +128,12 @@ class Taking:
 def current_link(request) -> SurveyLink | None:
     data = session_data(request)
     return survey_link_find(link_hash=data["hash"]) if data else None
+
+
+def session_organisation_id(request) -> int | None:
+    """The organisation the session's link belongs to, as remembered when the link was opened."""
+    organisation_id = (session_data(request) or {}).get("organisation")
+    return organisation_id if isinstance(organisation_id, int) else None
 
 
 def submitted_in_this_session(request, link: SurveyLink) -> bool:

@@ -43,6 +43,7 @@ from .session import (
     load_taking,
     session_data,
     session_end,
+    session_organisation_id,
     session_start,
     session_update,
     submitted_in_this_session,
@@ -107,11 +108,18 @@ def survey_page(*, allow_submitted: bool = False):
         def wrapped(request, *args, **kwargs):
             if session_data(request) is None:
                 return problem_page(request, "no_session")
-            link = current_link(request)
-            if link is None:
+            organisation_id = session_organisation_id(request)
+            if organisation_id is None:  # a session started before sessions named it
+                link = current_link(request)
+                organisation_id = link.organisation_id if link else None
+            if organisation_id is None:
                 session_end(request)
                 return problem_page(request, "replaced")
-            with organisation_scope(link.organisation_id):
+            with organisation_scope(organisation_id):
+                link = current_link(request)
+                if link is None:
+                    session_end(request)
+                    return problem_page(request, "replaced")
                 taking = load_taking(request, link)
                 _activate(request, taking.language)
                 survey = taking.survey
@@ -361,7 +369,9 @@ def _submit(request, taking: Taking, errors: forms.Form):
                 link_hash=taking.link.link_hash, visit_key=taking.visit_key, **values
             )
         else:
-            submission = services.response_submit(invitation_hash=taking.link.link_hash, **values)
+            submission = services.response_submit(
+                invitation_hash=taking.link.link_hash, survey=survey, **values
+            )
     except SubmissionRefused as refused:
         return problem_page(request, refused.code.replace("unknown_link", "replaced"), survey=survey)
     except ValidationError as error:

@@ -73,7 +73,8 @@ def _enter(scope: _Scope, using: str) -> Iterator[None]:
     outer = _scope.get()
     # Re-entering the scope already set in this transaction (a service called from a view that
     # is already scoped) needs only the savepoint, not another round trip to set it again.
-    same = outer == scope and connections[using].in_atomic_block
+    nested = connections[using].in_atomic_block
+    same = outer == scope and nested
     token = _scope.set(scope)
     try:
         with transaction.atomic(using=using):
@@ -83,8 +84,10 @@ def _enter(scope: _Scope, using: str) -> Iterator[None]:
                 yield
             finally:
                 # A transaction-local setting outlives a released savepoint: put the outer
-                # scope (or none) back before handing the transaction back to its caller.
-                if not same and connections[using].in_atomic_block and not connections[using].needs_rollback:
+                # scope (or none) back before handing the transaction back to its caller. The
+                # outermost block needs no reset: its transaction ends here, and the setting
+                # with it.
+                if nested and not same and connections[using].in_atomic_block and not connections[using].needs_rollback:
                     _set_database_scope(outer, using)
     finally:
         _scope.reset(token)
