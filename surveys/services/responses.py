@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -292,13 +292,7 @@ def _store_response(survey: Survey, school_id: int, cleaned: dict, now: datetime
         demographics=cleaned["demographics"],
         language=cleaned["language"],
     )
-    Answer.objects.bulk_create(
-        Answer(
-            organisation_id=organisation_id, response=response, item_id=item_id,
-            value=value, not_applicable=value is None,
-        )
-        for item_id, value in cleaned["answers"].items()
-    )
+    _insert_answers(organisation_id, response.pk, cleaned["answers"])
     Comment.objects.bulk_create(
         Comment(
             organisation_id=organisation_id, survey=survey, school_id=school_id,
@@ -308,6 +302,20 @@ def _store_response(survey: Survey, school_id: int, cleaned: dict, now: datetime
     )
 
     transaction.on_commit(lambda: response_counts_refresh_soon(organisation_id, survey.pk))
+
+
+def _insert_answers(organisation_id: int, response_id, answers: dict[int, int | None]) -> None:
+    """A submission's answers in one statement, from two arrays: the same rows bulk_create would
+    write, without building a model instance per answer on the busiest path of the survey."""
+    if not answers:
+        return
+    table = connection.ops.quote_name(Answer._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (organisation_id, response_id, item_id, value, not_applicable) "
+            "SELECT %s, %s, item_id, value, value IS NULL FROM unnest(%s::bigint[], %s::smallint[]) AS a(item_id, value)",
+            [organisation_id, response_id, list(answers), list(answers.values())],
+        )
 
 
 # A burst of submissions (a staff meeting, a deadline) asks for one recount, not one per person.
