@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from wellbeing.tenancy.areas import WellbeingArea
+from wellbeing.tenancy.frozen import FrozenOnceStored, FrozenWithParent
 
 from .shared import SharedOrOrganisationOwned
 
@@ -63,8 +64,11 @@ SCALE_LABELS = {
 }
 
 
-class Instrument(SharedOrOrganisationOwned):
-    """One version of a questionnaire: built-in (no organisation) or an organisation's own."""
+class Instrument(FrozenOnceStored, SharedOrOrganisationOwned):
+    """One version of a questionnaire: built-in (no organisation) or an organisation's own.
+    Published, it never changes again (save and delete raise InstrumentLocked)."""
+
+    frozen_error = InstrumentLocked
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -106,46 +110,13 @@ class Instrument(SharedOrOrganisationOwned):
     def name_in(self, language: str) -> str:
         return localised(self.name, language)
 
-    def _stored_status(self, using) -> str | None:
-        if self.pk is None:
-            return None
-        return (
-            type(self)._base_manager.using(using).filter(pk=self.pk).values_list("status", flat=True).first()
-        )
-
-    def save(self, *args, **kwargs):
-        if self._stored_status(kwargs.get("using") or self._state.db) == self.Status.PUBLISHED:
-            raise InstrumentLocked()
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        if self._stored_status(kwargs.get("using") or self._state.db) == self.Status.PUBLISHED:
-            raise InstrumentLocked()
-        return super().delete(*args, **kwargs)
-
-
-class InstrumentPart(SharedOrOrganisationOwned):
+class InstrumentPart(FrozenWithParent, SharedOrOrganisationOwned):
     """A row belonging to one instrument version (`instrument` FK): frozen with it."""
+
+    frozen_parent = "instrument"
 
     class Meta(SharedOrOrganisationOwned.Meta):
         abstract = True
-
-    def _refuse_if_published(self, using) -> None:
-        published = (
-            Instrument._base_manager.using(using)
-            .filter(pk=self.instrument_id, status=Instrument.Status.PUBLISHED)
-            .exists()
-        )
-        if published:
-            raise InstrumentLocked()
-
-    def save(self, *args, **kwargs):
-        self._refuse_if_published(kwargs.get("using") or self._state.db)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        self._refuse_if_published(kwargs.get("using") or self._state.db)
-        return super().delete(*args, **kwargs)
 
 
 class Domain(InstrumentPart):
