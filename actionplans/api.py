@@ -27,6 +27,9 @@ class PersonField(serializers.CharField):
 
 
 class ReadingSerializer(serializers.ModelSerializer):
+    release_id = serializers.IntegerField(read_only=True, allow_null=True,
+                                          help_text="The release a survey measure's value was read from")
+
     class Meta:
         model = MetricReading
         fields = ["date", "value", "state", "significant_change", "source", "is_baseline", "release_id"]
@@ -60,6 +63,11 @@ class ObjectiveDetailSerializer(ObjectiveSerializer):
 
 
 class FindingSerializer(serializers.ModelSerializer):
+    release_id = serializers.IntegerField(source="cell.release_id", read_only=True,
+                                          help_text="The release the result cell belongs to")
+    cell_key = serializers.CharField(source="cell.key", read_only=True,
+                                     help_text="The result cell's key, the same in every wave")
+
     class Meta:
         model = ActionFinding
         fields = ["release_id", "cell_key", "description"]
@@ -136,7 +144,7 @@ class ActionViewSet(viewsets.ReadOnlyModelViewSet):
         _require_reader(self.request)
         return (
             selectors.actions_visible_to(access=self.request.access)
-            .prefetch_related("objectives", "commitments", "findings")
+            .prefetch_related("objectives", "commitments", "findings__cell")
             .order_by("-plan__year", "due_date", "pk")
         )
 

@@ -232,7 +232,8 @@ class ActionForm(forms.Form):
     cell = forms.CharField(required=False, widget=forms.HiddenInput, max_length=300)
     finding_description = forms.CharField(
         label=_("The survey finding that prompted it"), required=False, max_length=300,
-        help_text=_("In a few words, for example “Workload: fewer than half favourable at Ashdown”."),
+        help_text=_("In your own words if you like, for example “Workload: fewer than half favourable at "
+                    "Ashdown”. Left empty, the result's own name is used."),
     )
 
     def __init__(self, *args, plans, owners, objectives, commitments, with_finding: bool, editing: bool = False,

@@ -22,6 +22,7 @@ from __future__ import annotations
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from surveys.permissions import ORGANISATION_LEVEL_VIEWS, SCHOOL_LEVEL_VIEWS
 from wellbeing.tenancy.models import Role, StaffMember
 from wellbeing.tenancy.permissions import Access, require
 
@@ -72,6 +73,20 @@ def manage_filter(access: Access, *, field: str = "school") -> Q:
     if schools is None:
         return Q()
     return Q(**{f"{field}__in": sorted(schools)})
+
+
+def can_cite_cell(access: Access, cell) -> bool:
+    """A survey finding (a result cell) is cited only by someone who may read it on the results
+    dashboards: everyone who plans reads the organisation's totals; a school lead their own
+    school's cells and the cluster their school is reported in."""
+    if access.sees_all_schools or cell.view in ORGANISATION_LEVEL_VIEWS:
+        return True
+    schools = access.schools_for(Role.SCHOOL_LEAD, Role.GOVERNOR)
+    if cell.view in SCHOOL_LEVEL_VIEWS:
+        return cell.school_id in schools
+    if cell.view == "cluster" and cell.cluster_id:
+        return bool(schools.intersection(cell.cluster.school_ids))
+    return False
 
 
 # --- Workload impact assessments --------------------------------------------------------------

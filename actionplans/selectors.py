@@ -109,7 +109,7 @@ def plan_actions(*, plan: ActionPlan) -> QuerySet[Action]:
         .select_related("owner")
         .prefetch_related(
             Prefetch("objectives", queryset=Objective.objects.order_by("title")),
-            Prefetch("findings", queryset=ActionFinding.objects.order_by("id")),
+            Prefetch("findings", queryset=ActionFinding.objects.select_related("cell").order_by("id")),
             Prefetch("updates", queryset=ProgressUpdate.objects.order_by("-date", "-id")),
         )
         .annotate(is_overdue=_overdue(timezone.localdate()))
@@ -155,7 +155,7 @@ def findings_choosable(*, access: Access) -> QuerySet[ActionFinding]:
     """Findings behind actions this person manages: what a "you said, we did" post may quote."""
     return (
         ActionFinding.objects.filter(permissions.manage_filter(access, field="action__plan__school"))
-        .select_related("action", "action__plan", "action__plan__school")
+        .select_related("action", "action__plan", "action__plan__school", "cell")
         .order_by("-id")
     )
 

@@ -6,11 +6,10 @@ Celery beat (settings.CELERY_BEAT_SCHEDULE):
 * `actionplans.tasks.weekly_digest`, Monday morning: for each organisation, the "you said, we
   did" digest to the people who asked for it.
 
-A new release updates objectives through `on_release_published`. It is not connected yet: once
-the surveys app sends its "release published" signal, connect it (in ActionplansConfig.ready):
-
-    from surveys.signals import release_published
-    release_published.connect(on_release_published, dispatch_uid="actionplans_release_published")
+A new release updates objectives through `on_release_published`, connected to the surveys'
+`release_published` signal in ActionplansConfig.ready: the signal is sent once the publishing
+transaction has committed, and a worker then reads the release into the objectives, in the
+release's organisation's scope (`organisation_task`).
 """
 
 from __future__ import annotations

@@ -163,8 +163,9 @@ class MetricReading(OrganisationOwned):
     state = models.CharField(max_length=20, choices=State.choices, default=State.REPORTABLE)
     n = models.PositiveIntegerField(null=True, blank=True)
     significant_change = models.BooleanField(null=True, blank=True)
-    # The release the value was read from. TODO(results): a ForeignKey to surveys.Release.
-    release_id = models.BigIntegerField(null=True, blank=True)
+    # The release the value was read from (survey measures); empty for a value entered by hand.
+    release = models.ForeignKey("surveys.Release", null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="+")
     source = models.CharField(_("source"), max_length=200, blank=True)
     is_baseline = models.BooleanField(default=False)
     entered_by = models.ForeignKey(
@@ -178,7 +179,7 @@ class MetricReading(OrganisationOwned):
         constraints = [
             # A release adds one reading per objective: recomputing after a retry changes nothing.
             models.UniqueConstraint(
-                fields=["objective", "release_id"], condition=Q(release_id__isnull=False),
+                fields=["objective", "release"], condition=Q(release__isnull=False),
                 name="reading_once_per_release",
             ),
             # A suppressed cell leaves no number behind, here as in the results.

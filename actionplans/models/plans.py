@@ -128,24 +128,35 @@ class ActionCommitment(OrganisationOwned):
 
 
 class ActionFinding(OrganisationOwned):
-    """The survey finding that prompted an action: one result cell of one release.
-
-    TODO(results): `release_id` and `cell_key` become a ForeignKey to the result cell."""
+    """The survey finding that prompted an action: one result cell of a released survey,
+    chosen on a dashboard ("create action from this")."""
 
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="findings")
-    release_id = models.BigIntegerField()
-    cell_key = models.CharField(max_length=300)
+    # Only cells of published (or superseded) releases are ever linked, and those are never
+    # deleted; the database's own foreign key refuses it if one were. DO_NOTHING keeps the ORM
+    # from loading a release's 100,000 cells to look for findings when an unfinished build is
+    # thrown away.
+    cell = models.ForeignKey("surveys.ResultCell", on_delete=models.DO_NOTHING, related_name="+",
+                             verbose_name=_("result cell"))
     description = models.CharField(_("finding"), max_length=300)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta(OrganisationOwned.Meta):
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["action", "release_id", "cell_key"], name="action_finding_unique")
+            models.UniqueConstraint(fields=["action", "cell"], name="action_finding_unique")
         ]
 
     def __str__(self) -> str:
         return self.description
+
+    @property
+    def release_id(self) -> int:
+        return self.cell.release_id
+
+    @property
+    def cell_key(self) -> str:
+        return self.cell.key
 
 
 class ProgressUpdate(OrganisationOwned):

@@ -330,7 +330,10 @@ def _record_release(objective: Objective, release: measures.ReleaseFacts) -> tup
     )
     if reading.state == measures.NO_RESULTS:
         return None, False
-    if objective.baseline_date and release.published_on < objective.baseline_date:
+    if release.replaces:
+        # A final release supersedes the wave's interim one: one reading per wave, the latest.
+        objective.readings.filter(release_id__in=release.replaces).delete()
+    if objective.baseline_date and release.measured_on < objective.baseline_date:
         return None, False  # older than the baseline: not part of this objective's story
     baseline_wave = (
         objective.baseline_survey_id == release.survey_id
@@ -341,13 +344,13 @@ def _record_release(objective: Objective, release: measures.ReleaseFacts) -> tup
         objective.readings.filter(is_baseline=True).exclude(release_id=release.release_id).update(is_baseline=False)
         objective.baseline_survey_id = release.survey_id
         objective.baseline_value = reading.value if reportable else None
-        objective.baseline_date = release.published_on if reportable else None
+        objective.baseline_date = release.measured_on if reportable else None
     else:
         baseline_wave = False
     row, created = MetricReading.objects.update_or_create(
         objective=objective, release_id=release.release_id,
         defaults={
-            "date": release.published_on,
+            "date": release.measured_on,
             "value": reading.value if reportable else None,
             "state": MetricReading.State.REPORTABLE if reportable else MetricReading.State.NOT_REPORTABLE,
             "n": reading.n if reportable else None,

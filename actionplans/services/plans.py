@@ -85,22 +85,18 @@ class FindingReference:
     description: str = ""
 
 
-def _finding_errors(findings: Sequence[FindingReference]) -> list[ValidationError]:
-    errors = []
+def _resolve_findings(findings: Sequence[FindingReference]) -> tuple[list[tuple[object, str]], list[ValidationError]]:
+    """Each finding's result cell (of a released survey of this organisation) and its words: the
+    lead's own, or the cell's label when they wrote none."""
+    resolved, errors = [], []
     for finding in findings:
-        if finding.release_id <= 0 or not finding.cell_key or len(finding.cell_key) > 300:
+        cell = measures.finding_cell(release_id=finding.release_id, cell_key=finding.cell_key)
+        if cell is None:
             errors.append(ValidationError(_("This survey finding cannot be found."), code="finding_unknown"))
-        elif not (finding.description or "").strip():
-            errors.append(ValidationError(_("Describe the survey finding in a few words."), code="finding_label"))
-    return errors
-
-
-def _resolve_finding(finding: FindingReference) -> FindingReference:
-    """The cell's own label when the results know it (and the lead wrote none)."""
-    facts = measures.finding_facts(release_id=finding.release_id, cell_key=finding.cell_key)
-    if facts is not None and not (finding.description or "").strip():
-        return FindingReference(finding.release_id, finding.cell_key, facts.label)
-    return finding
+            continue
+        description = (finding.description or "").strip() or measures.cell_label(cell)
+        resolved.append((cell, description[:300]))
+    return resolved, errors
 
 
 def _objective_errors(plan: ActionPlan, objectives: Iterable[Objective]) -> list[ValidationError]:
@@ -143,7 +139,7 @@ def action_create(*, plan: ActionPlan, title: str, level: str, area: str, due_da
     """A new action in a plan, with the objectives it serves, the charter commitments it helps
     keep and the survey findings that prompted it ("create action from this")."""
     objectives = list(objectives)
-    findings = [_resolve_finding(finding) for finding in findings]
+    findings, finding_errors = _resolve_findings(findings)
     errors = _date_errors(start_date, due_date)
     if not (title or "").strip():
         errors["title"] = [ValidationError(_("Give the action a short title."), code="required")]
@@ -153,7 +149,7 @@ def action_create(*, plan: ActionPlan, title: str, level: str, area: str, due_da
         errors["area"] = [ValidationError(_("Choose the wellbeing area."), code="required")]
     if objective_errors := _objective_errors(plan, objectives):
         errors["objectives"] = objective_errors
-    if finding_errors := _finding_errors(findings):
+    if finding_errors:
         errors["finding_description"] = finding_errors
     if errors:
         raise ValidationError(errors)
@@ -165,12 +161,11 @@ def action_create(*, plan: ActionPlan, title: str, level: str, area: str, due_da
     )
     _set_links(action, ActionObjective, "objective", objectives)
     _set_links(action, ActionCommitment, "commitment", commitments)
-    for finding in findings:
+    for cell, description in findings:
         ActionFinding.objects.get_or_create(
-            action=action, release_id=finding.release_id, cell_key=finding.cell_key,
-            defaults={"organisation_id": action.organisation_id, "description": finding.description.strip()[:300]},
+            action=action, cell=cell, defaults={"organisation_id": action.organisation_id, "description": description},
         )
-    note = "; ".join(finding.description.strip() for finding in findings)
+    note = "; ".join(description for _cell, description in findings)
     history.record(
         instance=action, kind=ChangeRecord.Kind.CREATED, user=created_by,
         changes=history.differences({}, history.snapshot(action, TRACKED_FIELDS)),

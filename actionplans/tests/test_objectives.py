@@ -1,11 +1,5 @@
-"""SMART objectives: each SMART check, the status from the trajectory, readings from releases,
-"not reportable", and the history of changes.
-
-Released results are read only through actionplans.measures, whose data layer is still being
-built. The three tests that use `ReleaseStub` replace that module's own adapter functions (not
-the database, nor any ORM call) with fixed answers, to show what the objectives do with each
-kind of reading; everything else, the stubbed tests' writes included, runs on the real database.
-"""
+"""SMART objectives: each SMART check, the status from the trajectory, and the history of
+changes. Readings from real releases (and "not reportable") are in test_released_results.py."""
 
 from __future__ import annotations
 
@@ -15,11 +9,11 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from actionplans import measures, services
+from actionplans import services
 from actionplans.models import ChangeRecord, MetricReading, Objective
 from actionplans.tests import factories
 from surveys.models import Domain
-from surveys.tests.factories import core_instrument, make_survey
+from surveys.tests.factories import core_instrument
 from wellbeing.tenancy.context import organisation_scope
 
 Status = Objective.Status
@@ -168,102 +162,6 @@ def test_a_survey_objective_says_no_results_yet_until_a_release_exists(world, si
     assert "No results yet" in page
 
 
-# --- Readings from releases (through the measures adapter) ---------------------------------------
-class ReleaseStub:
-    """Stands in for the results' side of actionplans.measures: fixed releases and readings."""
-
-    def __init__(self, monkeypatch):
-        self.releases: dict[int, measures.ReleaseFacts] = {}
-        self.readings: dict[int, measures.MeasureReading] = {}
-        monkeypatch.setattr(measures, "release_facts", lambda *, release_id: self.releases.get(release_id))
-        monkeypatch.setattr(measures, "survey_measure_value",
-                            lambda *, release, **kwargs: self.readings[release.release_id])
-
-    def publish(self, release_id, *, survey, on, reading):
-        self.releases[release_id] = measures.ReleaseFacts(release_id, survey.pk, on, f"{survey.title} results")
-        self.readings[release_id] = reading
-        return services.objectives_record_release(release_id=release_id, today=on)
-
-
-def _waves(organisation, *years):
-    return [make_survey(organisation=organisation, title=f"Staff survey {year}") for year in years]
-
-
-def test_each_release_updates_value_status_and_history_without_anyone_touching_the_objective(
-    world, monkeypatch, signed_in
-):
-    stub = ReleaseStub(monkeypatch)
-    lead = world.user("a", "organisation_lead")
-    with organisation_scope(world.org("a")):
-        waves = _waves(world.org("a"), 2026, 2027)
-        objective = factories.survey_objective(organisation=world.org("a"), created_by=lead, target=Decimal("60"),
-                                               target_date=datetime.date(2028, 6, 30))
-        stub.publish(11, survey=waves[0], on=datetime.date(2026, 6, 30),
-                     reading=measures.MeasureReading("reportable", Decimal("45"), n=120))
-        objective.refresh_from_db()
-        assert (objective.baseline_value, objective.status) == (Decimal("45"), Status.AWAITING)
-
-        stub.publish(12, survey=waves[1], on=datetime.date(2027, 6, 30),
-                     reading=measures.MeasureReading("reportable", Decimal("52"), n=118, significant_change=True))
-        stub.publish(12, survey=waves[1], on=datetime.date(2027, 6, 30),  # a retried task adds nothing
-                     reading=measures.MeasureReading("reportable", Decimal("52"), n=118, significant_change=True))
-        objective.refresh_from_db()
-        readings = list(objective.readings.values_list("value", flat=True))
-        records = list(ChangeRecord.objects.filter(subject="objective", subject_id=objective.pk, kind="reading"))
-
-    assert readings == [Decimal("45"), Decimal("52")]
-    assert (objective.current_value, objective.status) == (Decimal("52"), Status.ON_TRACK)
-    assert all(record.user is None for record in records)
-    assert {"field": "current_value", "old": "45", "new": "52"} in records[0].changes
-    page = signed_in(lead).get(f"/o/trust-a/objectives/{objective.pk}/").content.decode()
-    assert "52%" in page and "by Staffwell" in page and "Read from Staff survey 2027 results" in page
-
-
-def test_a_suppressed_cell_makes_the_objective_not_reportable_with_no_number(world, monkeypatch, signed_in):
-    stub = ReleaseStub(monkeypatch)
-    lead = world.user("a", "organisation_lead")
-    with organisation_scope(world.org("a")):
-        waves = _waves(world.org("a"), 2026, 2027)
-        objective = factories.survey_objective(organisation=world.org("a"), created_by=lead,
-                                               school=world.school("a"), target_date=datetime.date(2028, 6, 30))
-        stub.publish(21, survey=waves[0], on=datetime.date(2026, 6, 30),
-                     reading=measures.MeasureReading("reportable", Decimal("45")))
-        stub.publish(22, survey=waves[1], on=datetime.date(2027, 6, 30),
-                     reading=measures.MeasureReading("not_reportable"))
-        objective.refresh_from_db()
-        latest = objective.readings.order_by("-date").first()
-
-    assert objective.status == Status.NOT_REPORTABLE
-    assert objective.current_value is None and latest.value is None
-    page = signed_in(lead).get(f"/o/trust-a/objectives/{objective.pk}/").content.decode()
-    assert 'data-status="not_reportable"' in page and 'id="not-reportable"' in page
-    latest_row = page.split('id="latest"')[1].split("</dd>")[0]
-    assert "Not reportable" in latest_row and "%" not in latest_row
-    listing = signed_in(lead).get("/o/trust-a/objectives/").content.decode()
-    assert 'data-value="not-reportable"' in listing
-
-
-def test_a_target_reached_without_a_significant_change_is_not_yet_met(world, monkeypatch):
-    stub = ReleaseStub(monkeypatch)
-    lead = world.user("a", "organisation_lead")
-    with organisation_scope(world.org("a")):
-        waves = _waves(world.org("a"), 2026, 2027, 2028)
-        objective = factories.survey_objective(organisation=world.org("a"), created_by=lead, target=Decimal("50"),
-                                               target_date=datetime.date(2028, 6, 30))
-        stub.publish(31, survey=waves[0], on=datetime.date(2026, 6, 30),
-                     reading=measures.MeasureReading("reportable", Decimal("45")))
-        stub.publish(32, survey=waves[1], on=datetime.date(2027, 6, 30),
-                     reading=measures.MeasureReading("reportable", Decimal("51"), significant_change=False))
-        objective.refresh_from_db()
-    assert objective.status == Status.ON_TRACK
-
-    with organisation_scope(world.org("a")):
-        stub.publish(33, survey=waves[2], on=datetime.date(2028, 6, 1),
-                     reading=measures.MeasureReading("reportable", Decimal("53"), significant_change=True))
-        objective.refresh_from_db()
-    assert objective.status == Status.MET
-
-
 # --- History ------------------------------------------------------------------------------------
 def test_a_change_is_kept_with_who_when_and_each_field_old_and_new(world, signed_in):
     lead = world.user("a", "organisation_lead")
@@ -288,38 +186,6 @@ def test_a_change_is_kept_with_who_when_and_each_field_old_and_new(world, signed
     history = page.split('id="history"')[1]
     assert str(lead) in history and "Target" in history and "60" in history and "65" in history
     assert domain.name_in("en") in page
-
-
-@pytest.mark.celery
-def test_a_published_release_reaches_the_objectives_through_the_worker(world, monkeypatch, celery_worker):
-    """The hook the surveys' "release published" signal will call: after the publishing
-    transaction commits, a real worker reads the release into the objectives."""
-    import time
-
-    from actionplans import tasks
-
-    stub = ReleaseStub(monkeypatch)
-    lead = world.user("a", "organisation_lead")
-    with organisation_scope(world.org("a")):
-        [wave] = _waves(world.org("a"), 2027)
-        objective = factories.survey_objective(organisation=world.org("a"), created_by=lead,
-                                               target_date=datetime.date(2028, 6, 30))
-    stub.releases[71] = measures.ReleaseFacts(71, wave.pk, datetime.date(2027, 6, 30), "Staff survey 2027 results")
-    stub.readings[71] = measures.MeasureReading("reportable", Decimal("47"), n=90)
-
-    with organisation_scope(world.org("a")):
-        tasks.on_release_published(release_id=71)  # as the signal will, inside the publishing transaction
-
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with organisation_scope(world.org("a")):
-            objective.refresh_from_db()
-        if objective.baseline_value is not None:
-            break
-        time.sleep(0.2)
-    assert (objective.baseline_value, objective.baseline_survey_id) == (Decimal("47"), wave.pk)
-    with organisation_scope(world.org("a")):
-        assert ChangeRecord.objects.filter(subject="objective", subject_id=objective.pk, kind="reading").exists()
 
 
 def test_a_lead_sets_objectives_through_the_form(world, signed_in):

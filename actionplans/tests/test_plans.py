@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from actionplans import services, tasks
 from actionplans.models import Action, ActionFinding, ChangeRecord, Evidence, ProgressUpdate
-from actionplans.tests import factories
+from actionplans.tests import factories, results
+from surveys.models import ResultCell
 from wellbeing.tenancy.context import organisation_scope
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -132,44 +133,115 @@ def test_an_action_names_the_charter_commitments_it_helps_keep(world, plans, sig
 
 
 # --- "Create action from this" -------------------------------------------------------------------
-def test_create_action_from_this_prefills_the_finding_and_links_the_action_to_it(world, plans, signed_in):
+@pytest.fixture
+def released(world):
+    """A published release of A's two schools, built from generated answers."""
+    organisation = world.org("a")
+    with organisation_scope(organisation):
+        results.staff(world.school("a", 0), 40, seed=1)
+        results.staff(world.school("a", 1), 30, seed=2)
+        survey, release = results.published_wave(organisation=organisation,
+                                                  schools=[world.school("a", 0), world.school("a", 1)], year=2026)
+        workload = results.item_cell(release, school=world.school("a", 0))
+        other_school = results.item_cell(release, school=world.school("a", 1))
+        suppressed = ResultCell.objects.filter(release=release, disclosure="suppressed", item__isnull=False).first()
+        workload.item.text_in("en")  # read now, in the organisation's scope
+    assert workload.disclosure == "full" and suppressed is not None
+    return {"survey": survey, "release": release, "workload": workload, "other_school": other_school,
+            "suppressed": suppressed}
+
+
+def _links(world, user, cell):
+    """The links action plans add beside `cell` on a results dashboard, for `user`."""
+    from types import SimpleNamespace
+
+    from surveys.hooks import cell_actions
+    from wellbeing.tenancy.models import Membership
+    from wellbeing.tenancy.permissions import Access
+
+    organisation = world.org("a")
+    with organisation_scope(organisation):
+        memberships = tuple(Membership.objects.filter(user=user, is_active=True).select_related("school"))
+        request = SimpleNamespace(user=user, organisation=organisation,
+                                  access=Access(organisation=organisation, memberships=memberships))
+        return cell_actions.links(request, cell)
+
+
+def test_the_dashboard_offers_create_action_from_this_to_the_cells_leads_only(world, released):
+    school_lead, governor = world.user("a", "school_lead"), world.user("a", "governor")
+    organisation_lead = world.user("a", "organisation_lead")
+
+    [(label, url)] = _links(world, school_lead, released["workload"])
+
+    assert label == "Create action from this"
+    assert url.startswith("/o/trust-a/actions/new/?") and f"release={released['release'].pk}" in url
+    assert _links(world, school_lead, released["other_school"]) == []  # not their school
+    assert _links(world, governor, released["workload"]) == []  # reads, does not plan
+    assert len(_links(world, organisation_lead, released["other_school"])) == 1
+    assert _links(world, organisation_lead, released["suppressed"]) == []  # nothing to act on
+
+
+def test_create_action_from_this_shows_the_finding_and_links_the_action_to_its_result_cell(
+    world, plans, released, signed_in
+):
     client = signed_in(world.user("a", "school_lead"))
-    cell = f"school:{world.school('a').pk}|domain:workload"
-    address = f"/o/trust-a/actions/new/?release=41&cell={cell}&label=Workload%3A+low+at+A+School+1&school={world.school('a').pk}"
+    survey, cell = released["survey"], released["workload"]
+    dashboard = client.get(f"/o/trust-a/results/{survey.pk}/schools/{world.school('a').pk}/").content.decode()
+    row = dashboard.split(f'data-cell="{cell.key}"')[1].split("</tr>")[0]
+    address = row.split('href="')[-1].split('"')[0].replace("&amp;", "&")
 
     form = client.get(address).content.decode()
-    assert 'name="release" value="41"' in form and f'name="cell" value="{cell}"' in form
-    assert 'value="Workload: low at A School 1"' in form
+    finding = form.split('id="finding"')[1].split("</div>")[0]
+    assert cell.item.text_in("en") in finding and world.school("a").name in finding
+    assert f"{cell.pct_favourable}% favourable" in finding
     assert f'<option value="{plans["own"].pk}" selected>' in form  # this year's plan of the finding's school
 
     response = client.post(address, {
         "plan": plans["own"].pk, "title": "Marking policy review", "level": "systemic", "area": "workload",
-        "status": "planned", "due_date": "2027-03-31", "release": "41", "cell": cell,
-        "finding_description": "Workload: low at A School 1",
+        "status": "planned", "due_date": "2027-03-31", "release": str(cell.release_id), "cell": cell.key,
+        "finding_description": "",
     })
 
     assert response.status_code == 302
     with organisation_scope(world.org("a")):
         action = Action.objects.get(title="Marking policy review")
-        finding = ActionFinding.objects.get(action=action)
+        linked = ActionFinding.objects.select_related("cell").get(action=action)
         record = ChangeRecord.objects.get(subject="action", subject_id=action.pk)
-    assert (finding.release_id, finding.cell_key, finding.description) == (41, cell, "Workload: low at A School 1")
-    assert "Workload: low at A School 1" in record.note
+    assert linked.cell == cell  # the result cell itself, not a copy of its figures
+    assert linked.description.startswith(cell.item.text_in("en")) and world.school("a").name in linked.description
+    assert linked.description in record.note
     page = client.get(response["Location"]).content.decode()
-    assert f'data-finding-release="41" data-finding-cell="{cell}"' in page
+    assert f'data-finding-release="{cell.release_id}" data-finding-cell="{cell.key}"' in page
+    api = client.get(f"/o/trust-a/api/actions/{action.pk}/")
+    assert api.json()["findings"] == [
+        {"release_id": cell.release_id, "cell_key": cell.key, "description": linked.description}]
 
 
-def test_a_finding_without_a_description_is_refused_and_no_action_is_made(world, plans, signed_in):
-    client = signed_in(world.user("a", "organisation_lead"))
+@pytest.mark.parametrize("which", ["unknown", "another organisation's", "another school's"])
+def test_a_finding_the_lead_may_not_cite_is_not_shown_and_no_action_is_made(world, plans, released, signed_in, which):
+    release_id, key = released["release"].pk, released["other_school"].key
+    lead = world.user("a", "school_lead")  # leads A School 1 only
+    if which == "unknown":
+        key = "school/school:999999/-/domain:workload"
+    elif which == "another organisation's":
+        with organisation_scope(world.org("b")):
+            results.staff(world.school("b", 0), 30, seed=5)
+            _survey, b_release = results.published_wave(organisation=world.org("b"), schools=[world.school("b", 0)],
+                                                        year=2026)
+            release_id, key = b_release.pk, results.domain_cell(b_release, school=world.school("b", 0)).key
+    client = signed_in(lead)
+    address = f"/o/trust-a/actions/new/?release={release_id}&cell={key}"
 
-    response = client.post("/o/trust-a/actions/new/?release=41&cell=org|domain:workload", {
+    form = client.get(address).content.decode()
+    assert "% favourable" not in form.split('id="finding"')[1].split("</div>")[0]
+    response = client.post(address, {
         "plan": plans["own"].pk, "title": "Something", "level": "systemic", "area": "workload",
-        "status": "planned", "due_date": "2027-03-31", "release": "41", "cell": "org|domain:workload",
-        "finding_description": "",
+        "status": "planned", "due_date": "2027-03-31", "release": str(release_id), "cell": key,
+        "finding_description": "Workload is low",
     })
 
     assert response.status_code == 400
-    assert "Describe the survey finding in a few words." in response.content.decode()
+    assert "This survey finding cannot be found." in response.content.decode()
     with organisation_scope(world.org("a")):
         assert not Action.objects.filter(title="Something").exists()
 
@@ -250,6 +322,17 @@ def test_evidence_is_stored_under_a_random_name_and_downloaded_only_by_readers(w
         Membership.objects.filter(user=other_lead).update(role="school_lead", school=world.school("a", 1))
     assert signed_in(other_lead).get(f"/o/trust-a/evidence/{evidence.pk}/").status_code == 404
     assert signed_in(world.user("a", "staff")).get(f"/o/trust-a/evidence/{evidence.pk}/").status_code == 404
+
+
+def test_the_update_and_edit_forms_post_back_to_their_own_page(world, plans, signed_in):
+    """Their pages hold an `action` (the Action): the shared form must not take it for its address."""
+    client = signed_in(world.user("a", "school_lead"))
+    action = plans["own_action"]
+
+    for address in (f"/o/trust-a/actions/{action.pk}/updates/new/", f"/o/trust-a/actions/{action.pk}/edit/"):
+        tags = [tag.split(">")[0] for tag in client.get(address).content.decode().split("<form")[1:]]
+        [form_tag] = [tag for tag in tags if "novalidate" in tag]  # the page's own form, not the header's
+        assert "action=" not in form_tag, form_tag
 
 
 # --- History ------------------------------------------------------------------------------------

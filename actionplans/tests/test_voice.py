@@ -10,9 +10,10 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from actionplans import measures, services
+from actionplans import services
 from actionplans.models import DigestSubscription, YouSaidWeDid
-from actionplans.tests import factories
+from actionplans.tests import factories, results
+from surveys.models import ResultCell
 from wellbeing.tenancy.context import organisation_scope
 from wellbeing.tenancy.tests.factories import StaffMemberFactory, UserFactory
 
@@ -82,31 +83,32 @@ def test_a_typed_percentage_is_refused_so_only_released_figures_are_quoted(world
         assert not YouSaidWeDid.objects.exists()
 
 
-def test_a_figure_is_quoted_only_from_a_released_reportable_finding(world, monkeypatch):
-    """Stubs only actionplans.measures.finding_facts, the adapter to the results (see test_objectives)."""
+def test_a_figure_is_quoted_only_from_a_released_reportable_finding(world):
     lead = world.user("a", "organisation_lead")
     with organisation_scope(world.org("a")):
+        results.staff(world.school("a", 0), 40, seed=1)
+        results.staff(world.school("a", 1), 30, seed=2)
+        _survey, release = results.published_wave(organisation=world.org("a"),
+                                                   schools=[world.school("a", 0), world.school("a", 1)], year=2026)
+        shown = results.item_cell(release, code="leadership-1")
+        hidden = ResultCell.objects.filter(release=release, disclosure="suppressed", item__isnull=False).first()
         plan = factories.plan(organisation=world.org("a"), created_by=lead)
         action = factories.action(plan=plan, created_by=lead, findings=[
-            services.FindingReference(51, "org|item:voice-1", "Feeling listened to")])
-    finding = services.FindingReference(51, "org|item:voice-1", "Feeling listened to")
-    cells = {}
-    monkeypatch.setattr(measures, "finding_facts", lambda *, release_id, cell_key: cells.get((release_id, cell_key)))
+            services.FindingReference(release.pk, shown.key, "Feeling listened to")])
+    assert shown.disclosure == "full" and hidden is not None
 
     with pytest.raises(ValidationError) as unreleased:
-        _publish(world, action=action, finding=finding, quote_figure=True)
-    cells[(51, "org|item:voice-1")] = measures.FindingFacts(
-        51, "org|item:voice-1", "Feeling listened to", measures.MeasureReading("not_reportable"))
+        _publish(world, action=action, finding=services.FindingReference(release.pk, "organisation/-/-/item:nope"),
+                 quote_figure=True)
     with pytest.raises(ValidationError) as suppressed:
-        _publish(world, action=action, finding=finding, quote_figure=True)
-    cells[(51, "org|item:voice-1")] = measures.FindingFacts(
-        51, "org|item:voice-1", "Feeling listened to", measures.MeasureReading("reportable", Decimal("38")),
-        published_on=datetime.date(2026, 7, 1))
-    post = _publish(world, action=action, finding=finding, quote_figure=True)
+        _publish(world, action=action, finding=services.FindingReference(release.pk, hidden.key), quote_figure=True)
+    post = _publish(world, action=action, finding=services.FindingReference(release.pk, shown.key, "Listened to"),
+                    quote_figure=True)
 
     assert [e.code for e in unreleased.value.error_dict["finding"]] == ["figure_not_reportable"]
     assert [e.code for e in suppressed.value.error_dict["finding"]] == ["figure_not_reportable"]
-    assert (post.quoted_value, post.quoted_unit, post.finding_label) == (Decimal("38"), "%", "Feeling listened to")
+    assert (post.quoted_value, post.quoted_unit) == (Decimal(shown.pct_favourable), "%")
+    assert post.quoted_on == release.published_on and "whole organisation" in post.finding_label
     with organisation_scope(world.org("a")):
         assert YouSaidWeDid.objects.count() == 1
 

@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .. import exports, permissions, selectors, services
+from .. import exports, measures, permissions, selectors, services
 from ..forms import ActionForm, PlanForm, ProgressUpdateForm
 from ..models import Action, ActionPlan
 from . import add_service_errors, plan_manager, plan_reader, schools_managed
@@ -100,23 +100,33 @@ def action_new(request, org):
     initial = {"owner": request.user.pk}
     plans = selectors.plans_manageable(access=request.access)
     plan = None
+    with_finding = bool(query.get("release") or query.get("cell") or request.POST.get("release"))
+    shown = None
+    if with_finding:
+        source = request.POST if request.method == "POST" else query
+        release_id = source.get("release", "")
+        cell = measures.finding_cell(release_id=int(release_id) if release_id.isdigit() else 0,
+                                     cell_key=source.get("cell", "")[:300])
+        if cell is not None and permissions.can_cite_cell(request.access, cell):
+            shown = measures.cell_facts(cell)
+        initial.update(release=query.get("release"), cell=query.get("cell", "")[:300],
+                       finding_description=query.get("label", "")[:300])
+    this_year = services.academic_year_of(timezone.localdate())
     if query.get("plan", "").isdigit():
         plan = plans.filter(pk=query["plan"]).first()
     elif query.get("school", "").isdigit():
-        this_year = services.academic_year_of(timezone.localdate())
         plan = plans.filter(school=query["school"], year=this_year).first()
+    elif shown is not None:
+        # The plan of the finding's school (or the organisation's), this year.
+        plan = plans.filter(school=shown.school_id, year=this_year).first()
     if plan is not None:
         initial["plan"] = plan.pk
-    with_finding = bool(query.get("release") or query.get("cell") or request.POST.get("release"))
-    if with_finding:
-        initial.update(release=query.get("release"), cell=query.get("cell", "")[:300],
-                       finding_description=query.get("label", "")[:300])
     form = _action_form(request, data=request.POST or None, plan=plan, initial=initial, with_finding=with_finding)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         finding = form.finding() if with_finding else None
         try:
-            if with_finding and finding is None:
+            if with_finding and (finding is None or shown is None):
                 raise ValidationError({"finding_description": ValidationError(
                     _("This survey finding cannot be found."), code="finding_unknown")})
             action = services.action_create(
@@ -131,7 +141,7 @@ def action_new(request, org):
         else:
             return redirect("actionplans:action", org=org, action_id=action.pk)
     return render(request, "actionplans/action_form.html", {
-        "form": form, "plan": plan, "with_finding": with_finding,
+        "form": form, "plan": plan, "with_finding": with_finding, "finding": shown,
     }, status=400 if form.errors else 200)
 
 
@@ -146,7 +156,7 @@ def action_detail(request, org, action_id):
     return render(request, "actionplans/action_detail.html", {
         "action": action,
         "objectives": selectors.objectives_visible_to(access=request.access).filter(actions=action),
-        "findings": action.findings.all(),
+        "findings": action.findings.select_related("cell"),
         "commitments": [commitment.statement_in(get_language() or "en")
                         for commitment in action.commitments.order_by("order", "id")],
         "updates": selectors.action_updates(action=action),

@@ -1,44 +1,60 @@
-"""A commitment linked to survey items shows each item's released value beside the rating:
-a figure where the cell is published, "not reportable" where it is suppressed, and "no
-results yet" before any release. Every page reads the value through measures.released_item_value.
-
-Until the results selector is wired in, the released values are given here by replacing that one
-function: the test is about what the pages do with each state, and about their reading it from
-the one place that knows about suppression."""
+"""A commitment linked to survey items shows each item's released value beside the rating: a
+figure where the cell is published, "not reportable" where it is suppressed, and "no results
+yet" before any release. Every page reads the value through measures.released_item_value, from
+a real release: a survey answered by the surveys' generator, closed, and built by the release
+service, with A School 2 too small for its cells to be shown (k = 10)."""
 
 from __future__ import annotations
 
 import datetime
+import random
 
 import pytest
 from django.urls import reverse
 
 from charters import measures
-from charters.measures import MeasureValue
 from charters.models import Commitment, Rating
+from surveys.generator import WaveProfile
+from surveys.models import Release
+from surveys.results import released_measure
+from surveys.services.releases import release_build
+from surveys.tests.waves import closed_wave
 from wellbeing.tenancy.context import organisation_scope
-from wellbeing.tenancy.models import Role
+from wellbeing.tenancy.models import Role, School, StaffMember
 
 from .factories import adopt, open_period, rate_all, review_of
 
 pytestmark = pytest.mark.django_db
 
 
+def _roster(school, size, seed):
+    rng = random.Random(seed)
+    StaffMember.objects.bulk_create([
+        StaffMember(organisation_id=school.organisation_id, school=school, email=f"{school.pk}-{i}@example.org",
+                    name=f"Person {i}", job_category=rng.choice(["teacher", "support"]), contract="full_time",
+                    fte=1, start_year=2010)
+        for i in range(size)
+    ])
+
+
 @pytest.fixture
-def released(monkeypatch):
-    """workload-4 is published (62 % favourable); workload-3's cell is suppressed."""
-    seen = []
+def released(world):
+    """A's 2026 survey, released: 40 staff at A School 1 (cells shown), 8 at A School 2 (too few
+    for k = 10: its cells are suppressed). Returns the release."""
+    organisation = world.org("a")
+    with organisation_scope(organisation):
+        _roster(world.school("a", 0), 40, seed=1)
+        _roster(world.school("a", 1), 8, seed=2)
+        survey, _wave = closed_wave(organisation=organisation, schools=[world.school("a", 0), world.school("a", 1)],
+                                    seed=7, year=2026, threshold=10, demographics=("job_category",),
+                                    title="Staff survey 2026", profile=WaveProfile(response_rate=0.95))
+        return release_build(survey=survey, kind=Release.Kind.FINAL)
 
-    def released_item_value(*, item, school=None):
-        seen.append((item.code, school.pk if school else None))
-        if item.code == "workload-4":
-            return MeasureValue(state=measures.REPORTABLE, value=62.0, label="n = 31, 2024 survey")
-        if item.code == "workload-3":
-            return MeasureValue(state=measures.NOT_REPORTABLE, value=None, label="Fewer than 5 answers")
-        return MeasureValue(state=measures.NO_RESULTS, value=None, label="")
 
-    monkeypatch.setattr(measures, "released_item_value", released_item_value)
-    return seen
+def _linked(org, commitment):
+    """The survey items linked to the commitment."""
+    with organisation_scope(org):
+        return [link.item for link in commitment.item_links.select_related("item")]
 
 
 def _workload_commitment(org, version):
@@ -55,28 +71,41 @@ def test_the_rating_page_shows_the_released_value_and_not_reportable_for_a_suppr
     org = world.org("a")
     version = adopt(org)
     period = open_period(org, opens_on=datetime.date.today(), due_on=datetime.date.today())
-    review = review_of(org, period, world.school("a"))
     commitment = _workload_commitment(org, version)
-    client = signed_in(world.user("a", Role.SCHOOL_LEAD))
+    items = _linked(org, commitment)
+    with organisation_scope(org):
+        shown = [released_measure(release=released, school=world.school("a", 0), item=item) for item in items]
+        hidden = [released_measure(release=released, school=world.school("a", 1), item=item) for item in items]
+        texts = [item.text_in("en") for item in items]
+    assert items and all(m.is_full for m in shown) and all(m.state == "not_reportable" for m in hidden)
+    client = signed_in(world.user("a", Role.ORGANISATION_LEAD))
 
-    html = client.get(reverse("charters:rate", kwargs={
-        "org": "trust-a", "review_id": review.pk, "commitment_id": commitment.pk,
-    })).content.decode()
+    def rate_page(school):
+        return client.get(reverse("charters:rate", kwargs={
+            "org": "trust-a", "review_id": review_of(org, period, school).pk, "commitment_id": commitment.pk,
+        })).content.decode()
 
-    published = _item(html, "I can see the point of the paperwork and data tasks I am asked to do.")
-    assert "62% favourable" in published and "n = 31, 2024 survey" in published
-    suppressed = _item(html, "My workload is manageable within my working hours.")
-    assert "Not reportable" in suppressed
-    assert "%" not in suppressed  # no figure, and no guess at one
-    # Values are read for the review's own school.
-    assert ("workload-4", world.school("a").pk) in released
+    big, small = rate_page(world.school("a", 0)), rate_page(world.school("a", 1))
+
+    for text, measure in zip(texts, shown, strict=True):
+        published = _item(big, text)
+        assert f"{measure.pct_favourable}% favourable" in published
+        assert f"n = {measure.cell.n}, Staff survey 2026" in published
+    for text in texts:
+        suppressed = _item(small, text)
+        assert "Not reportable" in suppressed
+        assert "%" not in suppressed and "n = " not in suppressed  # no figure, and no guess at one
 
 
 def test_the_staff_page_and_the_review_use_the_same_released_values(world, signed_in, released):
     org = world.org("a")
-    adopt(org)
+    version = adopt(org)
     period = open_period(org)
     rate_all(org, review_of(org, period, world.school("a")), level=Rating.Level.DEVELOPING, sign_off=True)
+    [item, *_rest] = _linked(org, _workload_commitment(org, version))
+    with organisation_scope(org):
+        value = released_measure(release=released, school=world.school("a"), item=item).pct_favourable
+        text = item.text_in("en")
     client = signed_in(world.user("a", Role.GOVERNOR))
 
     review_page = client.get(reverse("charters:review", kwargs={
@@ -85,8 +114,23 @@ def test_the_staff_page_and_the_review_use_the_same_released_values(world, signe
     staff_page = client.get("/o/trust-a/charter/").content.decode()
 
     for html in (review_page, staff_page):
-        assert "62% favourable" in _item(html, "I can see the point of the paperwork")
-        assert "Not reportable" in _item(html, "My workload is manageable within my working hours.")
+        assert f"{value}% favourable" in _item(html, text)
+
+
+def test_the_organisation_reads_its_own_cell_hidden_here_so_that_school_2_cannot_be_worked_out(world, released):
+    """The organisation minus A School 1 would be A School 2's 8 people: disclosure control hid
+    the organisation's cell, and the charter shows no organisation figure either."""
+    org = world.org("a")
+    version = adopt(org)
+    [item, *_rest] = _linked(org, _workload_commitment(org, version))
+    with organisation_scope(org):
+        organisation_cell = released_measure(release=released, item=item).cell
+        whole = measures.released_item_value(item=item)
+        not_surveyed = School.objects.create(name="Not surveyed", phase=School.Phase.PRIMARY)
+        unknown_school = measures.released_item_value(item=item, school=not_surveyed)
+    assert organisation_cell.suppression == "complementary"
+    assert whole.state == measures.NOT_REPORTABLE and whole.value is None
+    assert unknown_school.state == measures.NO_RESULTS and unknown_school.value is None
 
 
 def test_before_any_release_every_linked_item_says_no_results_yet(world, signed_in):
