@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from wellbeing.tenancy.areas import WellbeingArea
+from wellbeing.tenancy.frozen import FrozenOnceStored, FrozenWithParent
 from wellbeing.tenancy.models import OrganisationOwned
 
 
@@ -61,7 +62,11 @@ class Charter(OrganisationOwned):
         return text_in(self.title, language)
 
 
-class CharterVersion(OrganisationOwned):
+class CharterVersion(FrozenOnceStored, OrganisationOwned):
+    """Publishing is the last write a version gets: draft -> published passes, nothing after."""
+
+    frozen_error = CharterVersionLocked
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published")
@@ -107,48 +112,14 @@ class CharterVersion(OrganisationOwned):
     def intro_in(self, language: str) -> str:
         return text_in(self.intro, language)
 
-    def _stored_status(self, using) -> str | None:
-        if self.pk is None:
-            return None
-        return type(self)._base_manager.using(using).filter(pk=self.pk).values_list("status", flat=True).first()
 
-    def save(self, *args, **kwargs):
-        # Publishing is the last write a version gets: draft -> published passes, nothing after.
-        if self._stored_status(kwargs.get("using") or self._state.db) == self.Status.PUBLISHED:
-            raise CharterVersionLocked()
-        super().save(*args, **kwargs)
+class VersionPart(FrozenWithParent, OrganisationOwned):
+    """A row that belongs to one charter version (`version` FK) and is frozen with it."""
 
-    def delete(self, *args, **kwargs):
-        if self._stored_status(kwargs.get("using") or self._state.db) == self.Status.PUBLISHED:
-            raise CharterVersionLocked()
-        return super().delete(*args, **kwargs)
-
-
-class VersionPart(OrganisationOwned):
-    """A row that belongs to one charter version and is frozen with it."""
+    frozen_parent = "version"
 
     class Meta(OrganisationOwned.Meta):
         abstract = True
-
-    def _version_id(self) -> int:
-        raise NotImplementedError
-
-    def _refuse_if_published(self, using) -> None:
-        published = (
-            CharterVersion._base_manager.using(using)
-            .filter(pk=self._version_id(), status=CharterVersion.Status.PUBLISHED)
-            .exists()
-        )
-        if published:
-            raise CharterVersionLocked()
-
-    def save(self, *args, **kwargs):
-        self._refuse_if_published(kwargs.get("using") or self._state.db)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        self._refuse_if_published(kwargs.get("using") or self._state.db)
-        return super().delete(*args, **kwargs)
 
 
 class Commitment(VersionPart):
@@ -184,8 +155,6 @@ class Commitment(VersionPart):
     def __str__(self) -> str:
         return text_in(self.statement, "en")
 
-    def _version_id(self) -> int:
-        return self.version_id
 
     def statement_in(self, language: str) -> str:
         return text_in(self.statement, language)
@@ -210,5 +179,3 @@ class CommitmentItem(VersionPart):
             models.UniqueConstraint(fields=["commitment", "item"], name="commitment_item_unique"),
         ]
 
-    def _version_id(self) -> int:
-        return self.version_id

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from wellbeing.tenancy.frozen import Freezable, FrozenWithParent
 from wellbeing.tenancy.models import OrganisationOwned, School
 
 from .charter import CharterVersion, Commitment
@@ -60,8 +61,12 @@ class ReviewPeriod(OrganisationOwned):
         return self.status == self.Status.OPEN
 
 
-class Review(OrganisationOwned):
-    """One school's self-assessment in a period; `school` empty: the organisation's own."""
+class Review(Freezable, OrganisationOwned):
+    """One school's self-assessment in a period; `school` empty: the organisation's own.
+    Its ratings and evidence are frozen once it is signed off (ReviewPart)."""
+
+    frozen_statuses = ("signed_off",)
+    frozen_error = ReviewSignedOff
 
     class Status(models.TextChoices):
         IN_PROGRESS = "in_progress", _("In progress")
@@ -101,26 +106,13 @@ class Review(OrganisationOwned):
         return self.school_id is None
 
 
-class ReviewPart(OrganisationOwned):
-    """A row of a review (a rating or its evidence): frozen once the review is signed off."""
+class ReviewPart(FrozenWithParent, OrganisationOwned):
+    """A row of a review (a rating or its evidence, `review` FK): frozen once the review is signed off."""
+
+    frozen_parent = "review"
 
     class Meta(OrganisationOwned.Meta):
         abstract = True
-
-    def _review_id(self) -> int:
-        raise NotImplementedError
-
-    def _refuse_if_signed_off(self, using) -> None:
-        if Review._base_manager.using(using).filter(pk=self._review_id(), status=Review.Status.SIGNED_OFF).exists():
-            raise ReviewSignedOff()
-
-    def save(self, *args, **kwargs):
-        self._refuse_if_signed_off(kwargs.get("using") or self._state.db)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        self._refuse_if_signed_off(kwargs.get("using") or self._state.db)
-        return super().delete(*args, **kwargs)
 
 
 class Rating(ReviewPart):
@@ -155,8 +147,6 @@ class Rating(ReviewPart):
     def __str__(self) -> str:
         return f"{self.commitment}: {self.get_level_display()}"
 
-    def _review_id(self) -> int:
-        return self.review_id
 
     @property
     def needs_evidence(self) -> bool:
@@ -185,8 +175,6 @@ class EvidenceLink(ReviewPart):
     def __str__(self) -> str:
         return self.title or self.url
 
-    def _review_id(self) -> int:
-        return self.review_id
 
 
 class EvidenceFile(ReviewPart):
@@ -209,5 +197,3 @@ class EvidenceFile(ReviewPart):
     def __str__(self) -> str:
         return self.original_name
 
-    def _review_id(self) -> int:
-        return self.review_id

@@ -1,13 +1,15 @@
 """Rows that never change once published: instrument versions, charter versions, signed-off
 reviews, generated board reports, and the parts that belong to them.
 
-Two model mixins (put them first among a model's bases) refuse `save()` and `delete()` with the
-model's own error:
+Model mixins (put them first among a model's bases):
 
-* `FrozenOnceStored`: the row itself is frozen once the database holds it in one of
-  `frozen_statuses` ("published"...). The change that publishes it passes; nothing after.
-* `FrozenWithParent`: a part (an item, a commitment, a rating) is frozen when its parent, named by
-  the foreign key `frozen_parent`, is frozen in the database; adding a new part is refused too.
+* `Freezable` declares when a row counts as frozen: the database holds it in one of
+  `frozen_statuses` ("published", "signed_off"...), and which error says so (`frozen_error`).
+* `FrozenOnceStored` (a Freezable) refuses `save()` and `delete()` of the row itself once it is
+  frozen. The change that publishes it passes; nothing after.
+* `FrozenWithParent`: a part (an item, a commitment, a rating) refuses `save()` and `delete()`
+  when its parent, a Freezable named by the foreign key `frozen_parent`, is frozen; adding a new
+  part to it is refused too.
 
 The stored state is read from the database on every write, never from the instance, so a stale
 instance cannot unfreeze anything. Queryset `update()` and `delete()` skip model methods: services
@@ -19,7 +21,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 
 
-class FrozenOnceStored:
+class Freezable:
     frozen_statuses: tuple[str, ...] = ("published",)
     frozen_status_field = "status"
     frozen_error: type[ValidationError] = ValidationError
@@ -31,6 +33,8 @@ class FrozenOnceStored:
         lookup = {"pk": pk, f"{cls.frozen_status_field}__in": cls.frozen_statuses}
         return cls._base_manager.using(using).filter(**lookup).exists()
 
+
+class FrozenOnceStored(Freezable):
     def _refuse_if_frozen(self, using) -> None:
         if type(self).stored_as_frozen(self.pk, using):
             raise self.frozen_error()
