@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 SERVICES := $(BIN)/python -m wellbeing.embedded run --
 PYTEST_ARGS ?=
 
-.PHONY: bench-submissions install test demo totp stop migrate lint messages assets
+.PHONY: bench-submissions bench-release bench-dashboards install test demo totp stop migrate lint messages assets
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ stop:
 
 bench-submissions: $(STAMP)
 	$(SERVICES) $(BIN)/python bench/bench_submissions.py
+
+bench-release: $(STAMP)
+	$(SERVICES) $(BIN)/python bench/bench_release.py
+
+bench-dashboards: $(STAMP)
+	$(SERVICES) $(BIN)/python bench/bench_dashboards.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

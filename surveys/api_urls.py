@@ -8,5 +8,7 @@ router = SimpleRouter()
 router.register("instruments", api.InstrumentViewSet, basename="survey-instrument")
 router.register("demographic-questions", api.DemographicQuestionViewSet, basename="survey-demographic-question")
 router.register("surveys", api.SurveyViewSet, basename="survey")
+router.register("results/releases", api.ReleaseViewSet, basename="result-release")
+router.register("results/cells", api.ResultCellViewSet, basename="result-cell")
 
 urlpatterns = router.urls

@@ -127,6 +127,61 @@ def counts_moments(counts: Sequence[int]) -> tuple[int, float, float]:
     return n, total, squares
 
 
+VALUES = np.arange(1, 6, dtype=float)
+
+
+@dataclass(frozen=True)
+class CountStatistics:
+    """Statistics of many answer distributions at once (rows of counts of the values 1..5), as
+    Python lists: n, the three shares, mean, sd (None under two answers) and the Wilson
+    interval of the share favourable (None without answers). Element for element the same
+    floating-point operations as the scalar functions above, so the same numbers."""
+
+    n: list[int]
+    favourable: list[float]
+    neutral: list[float]
+    unfavourable: list[float]
+    total: list[float]
+    squares: list[float]
+    mean: list[float | None]
+    sd: list[float | None]
+    ci_low: list[float | None]
+    ci_high: list[float | None]
+
+
+def count_statistics(counts) -> CountStatistics:
+    counts = np.asarray(counts, dtype=np.int64).reshape(-1, 5)
+    n = counts.sum(axis=1)
+    as_float = counts.astype(float)
+    total = as_float @ VALUES
+    squares = as_float @ (VALUES * VALUES)
+    has = n > 0
+    safe_n = np.where(has, n, 1).astype(float)
+    favourable = np.where(has, (counts[:, 3] + counts[:, 4]) / safe_n, 0.0)
+    neutral = np.where(has, counts[:, 2] / safe_n, 0.0)
+    unfavourable = np.where(has, (counts[:, 0] + counts[:, 1]) / safe_n, 0.0)
+    mean = total / safe_n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        variance = np.maximum((squares - total * total / safe_n) / (safe_n - 1), 0.0)
+    sd = np.sqrt(np.where(n >= 2, variance, 0.0))
+    z2 = Z95 * Z95
+    centre = (favourable + z2 / (2 * safe_n)) / (1 + z2 / safe_n)
+    half = Z95 / (1 + z2 / safe_n) * np.sqrt(
+        np.maximum(favourable * (1 - favourable) / safe_n + z2 / (4 * safe_n * safe_n), 0.0)
+    )
+    low = np.where(favourable <= 0, 0.0, np.maximum(0.0, centre - half))
+    high = np.where(favourable >= 1, 1.0, np.minimum(1.0, centre + half))
+    has_list, two = has.tolist(), (n >= 2).tolist()
+    return CountStatistics(
+        n=n.tolist(), favourable=favourable.tolist(), neutral=neutral.tolist(), unfavourable=unfavourable.tolist(),
+        total=total.tolist(), squares=squares.tolist(),
+        mean=[m if h else None for m, h in zip(mean.tolist(), has_list, strict=True)],
+        sd=[v if t else None for v, t in zip(sd.tolist(), two, strict=True)],
+        ci_low=[v if h else None for v, h in zip(low.tolist(), has_list, strict=True)],
+        ci_high=[v if h else None for v, h in zip(high.tolist(), has_list, strict=True)],
+    )
+
+
 def two_proportion_p_values(share_1, n_1, share_2, n_2) -> np.ndarray:
     """Two-sided p-values of the two-proportion z test with the pooled variance (arrays: one
     test per position; a release tests thousands at once)."""

@@ -16,6 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from actionplans.tests.isolation import organisation_b_objects as organisation_b_action_plans
 from charters.tests.isolation import organisation_b_objects as organisation_b_charters
 from surveys.tests.isolation import organisation_b_objects as organisation_b_surveys
+from wellbeing.reports.tests.isolation import organisation_b_objects as organisation_b_reports
 from wellbeing.tenancy.context import organisation_scope
 from wellbeing.tenancy.models import Membership, Role
 
@@ -66,7 +67,8 @@ def _object_ids(world) -> dict[str, int | str]:
 
 
 # Later apps register here a function (world) -> {keyword: id of one of organisation B's objects}.
-OBJECT_IDS: list = [organisation_b_surveys, organisation_b_action_plans, organisation_b_charters]
+OBJECT_IDS: list = [organisation_b_surveys, organisation_b_action_plans, organisation_b_charters,
+                    organisation_b_reports]
 
 
 def fill(route: str, values: dict[str, int | str]) -> str:

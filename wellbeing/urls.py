@@ -14,11 +14,14 @@ organisation_patterns = [
     path("api/", include("surveys.api_urls")),
     path("surveys/", include("surveys.urls_distribution")),
     path("surveys/", include("surveys.urls_manage")),
+    path("results/", include("surveys.urls_results")),
+    path("results/", include("surveys.urls_exports")),
     path("", include("wellbeing.accounts.urls")),
     path("", include("actionplans.urls")),
     path("api/", include("actionplans.api_urls")),
     path("charter/", include("charters.urls")),
     path("api/", include("charters.api_urls")),
+    path("reports/", include("wellbeing.reports.urls")),
 ]
 
 urlpatterns = [

@@ -134,6 +134,7 @@ class WaveSnapshot:
         suffix = uuid.uuid4().hex[:12]
         self._respondents = f"wave_respondent_{suffix}"
         self._scores = f"wave_score_{suffix}"
+        self._item_atoms = f"wave_item_atom_{suffix}"
         self._clusters_fixed = False
         self._item_counts: dict | None = None
         self._reliability_counts: dict[int, ItemCounts] = {}
@@ -165,7 +166,8 @@ class WaveSnapshot:
         self._execute(
             f"""
             CREATE TEMPORARY TABLE {self._respondents} ON COMMIT DROP AS
-            SELECT r.id AS response_id, r.school_id, NULL::integer AS cluster{", " if codes else ""}{codes}
+            SELECT r.id AS response_id, r.school_id, NULL::integer AS cluster{", " if codes else ""}{codes},
+                   0::bigint AS complete
             FROM {Response._meta.db_table} r
             WHERE r.organisation_id = %s AND r.survey_id = %s
             """,
@@ -175,30 +177,35 @@ class WaveSnapshot:
 
     def _drop(self) -> None:
         self._execute(
-            f"DROP TABLE IF EXISTS {self._scores}, {self._respondents}"
+            f"DROP TABLE IF EXISTS {self._item_atoms}, {self._scores}, {self._respondents}"
         )
 
     def _answers_sql(self) -> tuple[str, list]:
         """The wave's answers, flipped (reverse-scored items: 6 - v; "not applicable": NULL),
-        with their domain and the respondent's group columns. Not materialised: it is read
-        twice (domain scores, item counts), each time by one hash join."""
+        with their domain, whether the respondent answered every item of that domain (once the
+        scores are made) and the respondent's group columns. Not materialised: it is read twice
+        (domain scores, item counts per atom), each time by one hash join."""
         columns = ", ".join(f"w.{c}" for c in self._columns)
         sql = f"""
             SELECT a.response_id, a.item_id, i.domain_id,
                    CASE WHEN a.not_applicable THEN NULL
                         WHEN i.reverse THEN 6 - a.value
                         ELSE a.value END AS v,
+                   (w.complete >> i.domain_index) & 1 = 1 AS complete,
                    {columns}
             FROM {Answer._meta.db_table} a
             JOIN {self._respondents} w ON w.response_id = a.response_id
-            JOIN unnest(%s::bigint[], %s::bigint[], %s::boolean[]) AS i(item_id, domain_id, reverse)
+            JOIN unnest(%s::bigint[], %s::bigint[], %s::boolean[], %s::integer[])
+                 AS i(item_id, domain_id, reverse, domain_index)
               ON i.item_id = a.item_id
             WHERE a.organisation_id = %s
         """
+        domain_index = {d.id: i for i, d in enumerate(self.domains)}
         params = [
             [item.id for item in self.items],
             [item.domain_id for item in self.items],
             [item.reverse_scored for item in self.items],
+            [domain_index[item.domain_id] for item in self.items],
             self.survey.organisation_id,
         ]
         return sql, params
@@ -224,7 +231,17 @@ class WaveSnapshot:
             """,
             [*params, [d.id for d in self.domains], [len(d.item_ids) for d in self.domains]],
         )
-        self._execute(f"CREATE INDEX ON {self._scores} (response_id, domain_id)")
+        self._execute(
+            f"""
+            UPDATE {self._respondents} w SET complete = c.mask
+            FROM (SELECT s.response_id, sum(1::bigint << d.domain_index) AS mask
+                  FROM {self._scores} s
+                  JOIN unnest(%s::bigint[], %s::integer[]) AS d(domain_id, domain_index) ON d.domain_id = s.domain_id
+                  WHERE s.complete GROUP BY s.response_id) c
+            WHERE w.response_id = c.response_id
+            """,
+            [[d.id for d in self.domains], list(range(len(self.domains)))],
+        )
         self._execute(f"ANALYZE {self._scores}")
         self._scores_made = True
 
@@ -240,23 +257,46 @@ class WaveSnapshot:
             *itertools.combinations(d, 2),
         ]
 
-    def _grouping_sql(self, alias: str, *, complete: str | None = None) -> tuple[str, str, str]:
-        """(GROUPING mask and group columns for SELECT, GROUPING SETS clause, HAVING clause).
-        With `complete` (a boolean column), one more set groups by it alone: the answers of
-        respondents complete in the item's domain, for Cronbach's alpha."""
+    def _grouping_sql(self, alias: str) -> tuple[str, str, str]:
+        """(GROUPING mask and group columns for SELECT, GROUPING SETS clause, HAVING clause)."""
         columns = [f"{alias}.{c}" for c in self._columns]
-        grouping = [*columns, complete] if complete else columns
-        select = f"GROUPING({', '.join(grouping)}) AS g, {', '.join(columns)}"
+        select = f"GROUPING({', '.join(columns)}) AS g, {', '.join(columns)}"
         sets = [
             "(" + ", ".join(f"{alias}.{c}" for c in grouping_set) + ")" for grouping_set in self._grouping_sets()
         ]
-        if complete:
-            sets.append(f"({complete})")
         # A NULL code (skipped, prefer not to say) or no cluster is no group at all.
         having = [f"(GROUPING({c}) = 1 OR {c} IS NOT NULL)" for c in columns[1:]]
-        if complete:
-            having.append(f"(GROUPING({complete}) = 1 OR {complete})")
         return select, f"GROUPING SETS ({', '.join(sets)})", " AND ".join(having) or "TRUE"
+
+    def _split_grouping_sql(self, atoms: str, keys: list[str], measures: list[str]) -> list[tuple[str, str, str, str]]:
+        """The grouping sets of `atoms` (a table of per-atom sums, the columns `measures`, one
+        row per atom and `keys`), split in two queries: the sets with a school or cluster over the atoms,
+        and the organisation's sets over the atoms first added up across schools (a few
+        thousand rows). Each is (SELECT list, source, GROUPING SETS clause, HAVING clause); the
+        SELECT list starts with the GROUPING mask over all the group columns."""
+        d = [c for c in self._columns if c.startswith("d")]
+        place_sets = [("school_id",), ("cluster",), *(("school_id", x) for x in d)]
+        organisation_sets = [(), *((x,) for x in d), *itertools.combinations(d, 2)]
+
+        def clause(sets):
+            return "GROUPING SETS (" + ", ".join("(" + ", ".join(f"t.{c}" for c in g) + ")" for g in sets) + ")"
+
+        having = " AND ".join(f"(GROUPING(t.{c}) = 1 OR t.{c} IS NOT NULL)" for c in self._columns[1:]) or "TRUE"
+        columns = ", ".join(f"t.{c}" for c in self._columns)
+        place = (f"GROUPING({columns}) AS g, {columns}", atoms, clause(place_sets), having)
+        queries = [place]
+        # Over the roll-up, school and cluster are never grouped: their two bits are set.
+        never = (1 << (len(self._columns) - 1)) | (1 << (len(self._columns) - 2))
+        rollup_columns = ", ".join([*d, *keys])
+        source = (
+            f"(SELECT {rollup_columns}, "
+            f"{', '.join(f'sum({m}) AS {m}' for m in measures)} FROM {atoms} GROUP BY {rollup_columns})"
+        )
+        d_having = " AND ".join(f"(GROUPING(t.{c}) = 1 OR t.{c} IS NOT NULL)" for c in d) or "TRUE"
+        mask = f"({never} | GROUPING({', '.join(f't.{c}' for c in d)}))" if d else str(never)
+        organisation_columns = ", ".join(["NULL::bigint", "NULL::integer", *(f"t.{c}" for c in d)])
+        queries.append((f"{mask} AS g, {organisation_columns}", source, clause(organisation_sets), d_having))
+        return queries
 
     def _group(self, mask: int, values: tuple) -> Group:
         """The Group of one output row; bit set in `mask` = column not grouped (PostgreSQL)."""
@@ -324,43 +364,71 @@ class WaveSnapshot:
         return self._item_counts
 
     def _read_items(self) -> None:
+        """Two steps: the answers are first counted per atom (school, cluster, demographic
+        codes) and item, one plain GROUP BY over the answers; the grouping sets then add those
+        atoms up, a few hundred thousand rows instead of every answer once per grouping set.
+        The same pass counts the answers of respondents complete in the item's domain (for
+        Cronbach's alpha, listwise)."""
         self._ensure_scores()
         answers, params = self._answers_sql()
-        select, sets, having = self._grouping_sql("a", complete="s.complete")
-        rows = self._fetch(
+        columns = ", ".join(f"a.{c}" for c in self._columns)
+        self._execute(
             f"""
-            SELECT {select}, a.item_id,
-                   count(*) FILTER (WHERE a.v = 1), count(*) FILTER (WHERE a.v = 2),
-                   count(*) FILTER (WHERE a.v = 3), count(*) FILTER (WHERE a.v = 4),
-                   count(*) FILTER (WHERE a.v = 5), count(*) FILTER (WHERE a.v IS NULL)
+            CREATE TEMPORARY TABLE {self._item_atoms} ON COMMIT DROP AS
+            SELECT {columns}, a.item_id,
+                   count(*) FILTER (WHERE a.v = 1)::int AS c1, count(*) FILTER (WHERE a.v = 2)::int AS c2,
+                   count(*) FILTER (WHERE a.v = 3)::int AS c3, count(*) FILTER (WHERE a.v = 4)::int AS c4,
+                   count(*) FILTER (WHERE a.v = 5)::int AS c5, count(*) FILTER (WHERE a.v IS NULL)::int AS na,
+                   count(*) FILTER (WHERE a.complete AND a.v = 1)::int AS k1,
+                   count(*) FILTER (WHERE a.complete AND a.v = 2)::int AS k2,
+                   count(*) FILTER (WHERE a.complete AND a.v = 3)::int AS k3,
+                   count(*) FILTER (WHERE a.complete AND a.v = 4)::int AS k4,
+                   count(*) FILTER (WHERE a.complete AND a.v = 5)::int AS k5
             FROM ({answers}) a
-            LEFT JOIN {self._scores} s ON s.response_id = a.response_id AND s.domain_id = a.domain_id
-            GROUP BY a.item_id, {sets}
-            HAVING {having}
+            GROUP BY {columns}, a.item_id
             """,
             params,
         )
+        measures = ["c1", "c2", "c3", "c4", "c5", "na"]
+        sums = ", ".join(f"sum(t.{m})::int" for m in measures)
+        rows = []
+        for select, source, sets, having in self._split_grouping_sql(self._item_atoms, ["item_id"], measures):
+            rows += self._fetch(
+                f"SELECT {select}, t.item_id, {sums} FROM {source} t GROUP BY t.item_id, {sets} HAVING {having}"
+            )
         width = len(self._columns)
-        found, reliability = {}, {}
-        for row in rows:
-            mask, item_id = row[0], row[1 + width]
-            counts = ItemCounts(tuple(row[2 + width : 7 + width]), row[7 + width])
-            if not mask & 1:  # grouped by "complete" alone
-                reliability[item_id] = counts
-            else:
-                found[(self._group(mask >> 1, row[1 : 1 + width]), item_id)] = counts
-        self._item_counts, self._reliability_counts = found, reliability
+        self._item_counts = {
+            (self._group(row[0], row[1 : 1 + width]), row[1 + width]): ItemCounts(
+                tuple(row[2 + width : 7 + width]), row[7 + width]
+            )
+            for row in rows
+        }
+        reliability = self._fetch(
+            f"""
+            SELECT item_id, sum(k1)::int, sum(k2)::int, sum(k3)::int, sum(k4)::int, sum(k5)::int
+            FROM {self._item_atoms} GROUP BY item_id
+            """
+        )
+        self._reliability_counts = {row[0]: ItemCounts(tuple(row[1:6])) for row in reliability}
 
     def domain_sums(self) -> dict[tuple[Group, int], DomainSums]:
-        """Per group and domain: respondents with a domain score, the sum and sum of squares."""
+        """Per group and domain: respondents with a domain score, the sum and sum of squares
+        (added up per atom first, like the item counts)."""
         self._ensure_scores()
-        select, sets, having = self._grouping_sql("w")
+        columns = ", ".join(f"w.{c}" for c in self._columns)
+        select, sets, having = self._grouping_sql("t")
         rows = self._fetch(
             f"""
-            SELECT {select}, s.domain_id, count(*), sum(s.score), sum(s.score * s.score)
-            FROM {self._scores} s JOIN {self._respondents} w ON w.response_id = s.response_id
-            WHERE s.kept
-            GROUP BY s.domain_id, {sets}
+            WITH t AS MATERIALIZED (
+                SELECT {columns}, s.domain_id, count(*) AS n, sum(s.score) AS total,
+                       sum(s.score * s.score) AS squares
+                FROM {self._scores} s JOIN {self._respondents} w ON w.response_id = s.response_id
+                WHERE s.kept
+                GROUP BY {columns}, s.domain_id
+            )
+            SELECT {select}, t.domain_id, sum(t.n)::int, sum(t.total), sum(t.squares)
+            FROM t
+            GROUP BY t.domain_id, {sets}
             HAVING {having}
             """
         )

@@ -36,6 +36,8 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .. import statistics as st
 from ..aggregation import DomainInfo, DomainSums, Group, ItemCounts, ItemInfo
 from ..disclosure.audit import Atom, Cell
@@ -193,22 +195,47 @@ class _Tests:
     means: list[tuple] = field(default_factory=list)  # (row, name, family, mean, sd, n, mean 2, sd 2, n 2)
 
     def run(self) -> None:
-        families: dict[tuple, list[tuple[dict, str, st.Comparison]]] = defaultdict(list)
-        for tests, compare, digits in (
-            (self.proportions, st.proportion_comparisons, 1),
-            (self.means, st.mean_comparisons, 3),
+        """All tests at once; Benjamini-Hochberg within each family, vectorised (sorted by
+        family, then p): the same q-values as statistics.benjamini_hochberg per family."""
+        gaps, p_values, families, targets = [], [], [], []
+        family_index: dict[tuple, int] = {}
+        for tests, compare, digits, min_gap in (
+            (self.proportions, st.proportion_comparisons, 1, st.MIN_GAP_POINTS),
+            (self.means, st.mean_comparisons, 3, st.MIN_GAP_MEAN),
         ):
             if not tests:
                 continue
             columns = list(zip(*(test[3:] for test in tests), strict=True))
             for (row, name, family, *_inputs), comparison in zip(tests, compare(*columns), strict=True):
                 row[name] = round(comparison.gap, digits)
-                families[family].append((row, f"{name}_significant", comparison))
-        for family, members in families.items():
-            min_gap = st.MIN_GAP_POINTS if family[-1] == "pct" else st.MIN_GAP_MEAN
-            flags = st.flag_significant([c for _row, _name, c in members], min_gap=min_gap)
-            for (row, name, _comparison), flag in zip(members, flags, strict=True):
-                row[name] = flag
+                group, *rest = family
+                families.append(family_index.setdefault((id(group), *rest), len(family_index)))
+                gaps.append(abs(comparison.gap) >= min_gap - 1e-9)
+                p_values.append(np.nan if comparison.p_value is None else comparison.p_value)
+                targets.append((row, f"{name}_significant"))
+        if not targets:
+            return
+        p = np.array(p_values, dtype=float)
+        family = np.array(families)
+        flags = np.zeros(len(p), dtype=bool)
+        tested = np.flatnonzero(~np.isnan(p))
+        order = tested[np.lexsort((p[tested], family[tested]))]
+        ordered_family = family[order]
+        starts = np.flatnonzero(np.r_[True, ordered_family[1:] != ordered_family[:-1]])
+        ends = np.r_[starts[1:], len(order)]
+        q = np.empty(len(order))
+        for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+            members = order[start:end]
+            m = end - start
+            scaled = p[members] * m / np.arange(1, m + 1)
+            q[start:end] = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
+        flags[order] = q < st.SIGNIFICANCE
+        large = np.array(gaps, dtype=bool)
+        tested_mask = ~np.isnan(p)
+        for (row, name), was_tested, flag, big in zip(
+            targets, tested_mask.tolist(), flags.tolist(), large.tolist(), strict=True
+        ):
+            row[name] = bool(flag and big) if was_tested else None
 
 
 class CellBuilder:
@@ -225,6 +252,24 @@ class CellBuilder:
         # organisation is only shown where both cells are.
         self._organisation_full: dict[tuple[str, int], bool] = {}
         self._tests = _Tests()
+        self._count_statistics()
+
+    def _count_statistics(self) -> None:
+        """The statistics of every (group, item) count and of the rest of the organisation
+        beside it, computed at once (numpy) rather than cell by cell."""
+        counts = self.inputs.item_counts
+        keys = list(counts)
+        self._item_index = {key: i for i, key in enumerate(keys)}
+        matrix = np.array([counts[key].counts for key in keys], dtype=np.int64).reshape(-1, 5)
+        self._item_statistics = st.count_statistics(matrix)
+        rows, organisation_rows = [], []
+        for i, (group, item_id) in enumerate(keys):
+            o = self._item_index.get((self.organisation, item_id))
+            if o is not None and not group.is_organisation:
+                rows.append(i)
+                organisation_rows.append(o)
+        self._rest_index = {i: r for r, i in enumerate(rows)}
+        self._rest_statistics = st.count_statistics(matrix[organisation_rows] - matrix[rows])
 
     def key(self, group: Group, measure: str) -> str:
         schools = self.cluster_schools[group.cluster] if group.cluster is not None else ()
@@ -284,20 +329,21 @@ class CellBuilder:
     # -- items ----------------------------------------------------------------------------------
     def _item_cell(self, group: Group, item: ItemInfo, respondents: int) -> tuple[dict, st.Shares | None]:
         key = self.key(group, f"item:{item.code}")
-        counts = self.inputs.item_counts.get((group, item.id), ItemCounts((0, 0, 0, 0, 0)))
-        n = counts.n
+        i = self._item_index.get((group, item.id))
+        stats = self._item_statistics
+        n = 0 if i is None else stats.n[i]
         if n < self.inputs.k:
             return _row(group, key, item=item.id, disclosure=Disclosure.SUPPRESSED,
                         suppression=Suppression.PRIMARY), None
-        shares = st.shares_from_counts(counts.counts)
+        counts = self.inputs.item_counts[(group, item.id)]
+        shares = st.Shares(stats.favourable[i], stats.neutral[i], stats.unfavourable[i])
         if not shows_full_statistics(n):
             band = favourable_band(counts.counts[3] + counts.counts[4], n)
             return _row(group, key, item=item.id, disclosure=Disclosure.BANDED, respondents=respondents, n=n,
                         favourable_band_low=band.low, favourable_band_high=band.high), shares
-        _n, total, squares = st.counts_moments(counts.counts)
-        mean, sd = st.mean_and_sd(n, total, squares)
+        mean, sd = stats.mean[i], stats.sd[i]
         favourable, neutral, unfavourable = shares.percentages()
-        ci_low, ci_high = st.wilson_interval(shares.favourable, n)
+        ci_low, ci_high = stats.ci_low[i], stats.ci_high[i]
         row = _row(
             group, key, item=item.id, disclosure=Disclosure.FULL, respondents=respondents, n=n,
             distribution={str(v): c for v, c in zip(range(1, 6), counts.counts, strict=True)},
@@ -307,11 +353,10 @@ class CellBuilder:
         )
         rest = None
         if not group.is_organisation and self._organisation_full.get(("item", item.id)):
-            left = self.inputs.item_counts[(self.organisation, item.id)] - counts
-            if left.n >= self.inputs.k:
-                rest_n, rest_total, rest_squares = st.counts_moments(left.counts)
-                rest_mean, rest_sd = st.mean_and_sd(rest_n, rest_total, rest_squares)
-                rest = (st.shares_from_counts(left.counts).favourable, rest_n, rest_mean, rest_sd)
+            r = self._rest_index[i]
+            left = self._rest_statistics
+            if left.n[r] >= self.inputs.k:
+                rest = (left.favourable[r], left.n[r], left.mean[r], left.sd[r])
         self._comparisons(group, "item", row, share=shares.favourable, n=n, mean=mean, sd=sd, rest=rest)
         return row, shares
 
@@ -346,12 +391,13 @@ class CellBuilder:
         if not group.is_organisation and self._organisation_full.get(("domain", domain.id)):
             left = self.inputs.domain_sums[(self.organisation, domain.id)] - sums
             rest_items = []
+            rest_of = self._rest_statistics
             for item in self.items_of[domain.id]:
                 if item.id in full_items:
-                    rest_counts = self.inputs.item_counts[(self.organisation, item.id)] - \
-                        self.inputs.item_counts[(group, item.id)]
-                    if rest_counts.n > 0:
-                        rest_items.append(st.shares_from_counts(rest_counts.counts))
+                    r = self._rest_index[self._item_index[(group, item.id)]]
+                    if rest_of.n[r] > 0:
+                        rest_items.append(st.Shares(rest_of.favourable[r], rest_of.neutral[r],
+                                                    rest_of.unfavourable[r]))
             if left.n >= self.inputs.k and rest_items:
                 rest_mean, rest_sd = st.mean_and_sd(left.n, left.total, left.squares)
                 rest = (st.mean_shares(rest_items).favourable, left.n, rest_mean, rest_sd)

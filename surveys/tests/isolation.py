@@ -8,7 +8,7 @@ from wellbeing.tenancy.context import organisation_scope
 def organisation_b_objects(world) -> dict[str, int]:
     """One of B's own instruments, demographic questions and surveys, by URL keyword."""
     from surveys import services
-    from surveys.models import DemographicQuestion
+    from surveys.models import DemographicQuestion, Item, Release
     from surveys.tests.factories import make_survey
 
     b = world.org("b")
@@ -27,8 +27,13 @@ def organisation_b_objects(world) -> dict[str, int]:
             },
         )
         question = DemographicQuestion.objects.get(organisation=b, code="b_site")
+        item = Item.objects.get(instrument=instrument)
         survey = make_survey(organisation=b, title="B's survey")
+        release = Release.objects.create(survey=survey, kind=Release.Kind.FINAL, number=1,
+                                         status=Release.Status.PUBLISHED)
     return {
+        "release_id": release.pk,
+        "item_id": item.pk,  # results drill-down
         "instruments.pk": instrument.pk,
         "demographic-questions.pk": question.pk,
         "surveys.pk": survey.pk,

@@ -68,6 +68,36 @@ def test_mean_and_sd_from_sums_equal_numpy():
     assert st.mean_and_sd(1, 4.0, 16.0) == (4.0, None)
 
 
+def test_statistics_of_many_counts_at_once_equal_numpy_on_the_answers_and_the_one_cell_functions():
+    rng = np.random.default_rng(11)
+    counts = rng.integers(0, 30, size=(400, 5))
+    counts[:40] = 0  # no answers
+    counts[40:60] = np.eye(5, dtype=int)[rng.integers(0, 5, 20)]  # one answer
+    counts[60:80, :3] = 0  # all favourable
+    counts[80:100, 3:] = 0  # none favourable
+    found = st.count_statistics(counts)
+    for i, row in enumerate(counts.tolist()):
+        n = sum(row)
+        values = np.repeat(np.arange(1, 6), row)
+        assert found.n[i] == n == values.size
+        if n == 0:
+            assert found.mean[i] is found.sd[i] is found.ci_low[i] is found.ci_high[i] is None
+            continue
+        shares = st.shares_from_counts(row)
+        assert (found.favourable[i], found.neutral[i], found.unfavourable[i]) == (
+            shares.favourable, shares.neutral, shares.unfavourable)
+        assert found.favourable[i] == pytest.approx(np.mean(values >= 4))
+        mean, sd = st.mean_and_sd(*st.counts_moments(row))
+        assert found.mean[i] == mean and found.mean[i] == pytest.approx(values.mean())
+        assert found.sd[i] == sd
+        if n >= 2:
+            assert found.sd[i] == pytest.approx(values.std(ddof=1))
+        assert (found.ci_low[i], found.ci_high[i]) == st.wilson_interval(shares.favourable, n)
+        low, high = proportion_confint(int((values >= 4).sum()), n, method="wilson")
+        assert found.ci_low[i] == pytest.approx(low, abs=1e-12)
+        assert found.ci_high[i] == pytest.approx(high, abs=1e-12)
+
+
 def test_two_proportion_z_test_equals_statsmodels():
     rng = np.random.default_rng(5)
     for _ in range(200):

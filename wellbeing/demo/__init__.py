@@ -31,6 +31,8 @@ LOADERS: tuple[str, ...] = (
     "wellbeing.demo.charters.load",
     # floor 3: objectives, action plans, "you said, we did", a workload impact assessment
     "wellbeing.demo.actionplans.load",
+    # floor 4: the board meeting calendar and the trust board's report
+    "wellbeing.demo.reports.load",
 )
 
 

@@ -151,7 +151,15 @@ CELERY_BEAT_SCHEDULE: dict = {
     # The "you said, we did" digest for those who asked for it (Monday morning).
     "actionplans-weekly-digest": {"task": "actionplans.tasks.weekly_digest",
                                   "schedule": crontab(hour=7, minute=0, day_of_week=1)},
+    # Board reports due for their meetings (the meeting's date less its days_before).
+    "reports-request-due": {"task": "wellbeing.reports.tasks.reports_request_due",
+                            "schedule": crontab(hour=5, minute=30)},
 }
+# Board reports render on a queue of their own, served by a worker started with
+# `-Q reports --max-tasks-per-child=3` (Procfile, docker-compose.yml): memory-heavy WeasyPrint
+# work is isolated, and its child process is replaced every few reports.
+CELERY_REPORTS_QUEUE = env("CELERY_REPORTS_QUEUE", default="reports")
+CELERY_TASK_ROUTES = {"wellbeing.reports.tasks.report_render_task": {"queue": CELERY_REPORTS_QUEUE}}
 CELERY_TIMEZONE = "UTC"
 
 # --- Accounts (django-allauth) ----------------------------------------------------------------

@@ -24,3 +24,6 @@ if TEST_RUN:
         _alias["TEST"] = {"NAME": f"test_staffwell_{TEST_RUN}"}
     CACHES["default"]["KEY_PREFIX"] = f"staffwell-test-{TEST_RUN}"
 CELERY_TASK_DEFAULT_QUEUE = f"staffwell-test-{TEST_RUN or 'main'}"
+# The test worker consumes one queue: board reports render there too (production: "reports").
+CELERY_REPORTS_QUEUE = CELERY_TASK_DEFAULT_QUEUE
+CELERY_TASK_ROUTES = {"wellbeing.reports.tasks.report_render_task": {"queue": CELERY_REPORTS_QUEUE}}
