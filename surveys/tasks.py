@@ -180,3 +180,24 @@ def release_build_task(
         requested_at=parse_datetime(requested_at) if requested_at else None,
     )
     return release.pk
+
+
+@shared_task(
+    name="surveys.storage_scrub",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+    soft_time_limit=1740,
+    time_limit=1800,
+)
+@organisation_task
+def storage_scrub_task(organisation_id: int, survey_id: int) -> None:
+    """Queued after a survey's final release: rewrite its stored answers without ordering traces."""
+    from .services.releases import release_storage_scrub
+
+    survey = Survey.objects.filter(pk=survey_id, status=Survey.Status.CLOSED).first()
+    if survey is not None:
+        release_storage_scrub(survey=survey)

@@ -9,8 +9,8 @@ results people can see untouched:
    control and statistics (release_cells), every result cell, cluster, atom count, comment,
    reliability and driver written beside the current release;
 3. publish: in one transaction the new release becomes "published" and the one it replaces
-   "superseded"; at a survey's final release the answers' storage is scrubbed of ordering
-   traces (below). `release_published` is sent once this has committed.
+   "superseded". `release_published` is sent once this has committed and, after a survey's
+   final release, a task scrubs the answers' storage of ordering traces (below).
 
 A session-level advisory lock per survey keeps two builds of one survey from interleaving; it
 dies with the connection of a killed worker. The Celery task (surveys.tasks.release_build_task)
@@ -20,11 +20,13 @@ already published for its request instead of building it twice.
 Ordering traces. Submitting writes the Response, its Answers and Comments and marks the
 Invitation "responded" in one transaction: PostgreSQL stamps those row versions with the same
 transaction id (xmin) and stores them in submission order, which would link a response to the
-person invited. When the final release is published, the wave's responses, answers and
-comments are rewritten in the order of their random ids (uuid4) and the survey's invitations
-are touched, in that
-same transaction: afterwards they all carry the publishing transaction's id and their physical
-order no longer follows submission (docs/privacy.md).
+person invited. Once the final release is published, a task of its own
+(surveys.tasks.storage_scrub_task -> `release_storage_scrub`) rewrites the wave's responses,
+answers and comments in the order of their random ids (uuid4) and touches the survey's
+invitations, in one transaction: afterwards they all carry that transaction's id and their
+physical order no longer follows submission (docs/privacy.md). It is kept out of the release
+itself because rewriting a million answers costs more than computing every result cell, and
+nobody waits for it: the traces it removes are the ones the open survey already had.
 """
 
 from __future__ import annotations
@@ -466,14 +468,32 @@ def _publish(release: Release, survey: Survey, *, build_seconds: float, audit_se
     release.build_seconds = build_seconds
     release.audit_seconds = audit_seconds
     release.save(update_fields=["status", "published_on", "build_seconds", "audit_seconds"])
+    release_id, organisation_id, survey_id = release.pk, release.organisation_id, survey.pk
+    transaction.on_commit(lambda: _announce(release_id, organisation_id))
     if release.kind == Kind.FINAL:
-        stages = {} if stages is None else stages
+        transaction.on_commit(lambda: _queue_storage_scrub(organisation_id, survey_id))
+    return release
+
+
+def _queue_storage_scrub(organisation_id: int, survey_id: int) -> None:
+    from ..tasks import storage_scrub_task
+
+    storage_scrub_task.delay(organisation_id, survey_id)
+
+
+def release_storage_scrub(*, survey: Survey) -> None:
+    """Rewrite a closed wave's stored answers so that nothing in their storage links them to the
+    invitations (module docstring, "Ordering traces"). Queued once the final release is
+    published; it touches no result, so the release is visible while it runs, and running it
+    again (a redelivered task) is harmless."""
+    if survey.status != Survey.Status.CLOSED:
+        raise ValidationError(_("Answers are rewritten only once the survey has closed."))
+    stages: dict[str, float] = {}
+    with transaction.atomic():
         with _stage(stages, "scrub"):
             _scrub_ordering(survey)
         _check_foreign_keys(stages, "scrub: foreign keys")
-    release_id, organisation_id = release.pk, release.organisation_id
-    transaction.on_commit(lambda: _announce(release_id, organisation_id))
-    return release
+    logger.info("Storage scrub of survey %s: %s", survey.pk, {k: round(v, 2) for k, v in stages.items()})
 
 
 def _announce(release_id: int, organisation_id: int) -> None:

@@ -346,7 +346,8 @@ def _xmins(table: str, survey_id: int, order: str = "ctid") -> list[tuple]:
         return cursor.fetchall()
 
 
-def test_the_final_release_scrubs_ordering_traces_from_the_answers_storage(world, transactional_db):
+@pytest.mark.celery
+def test_the_final_release_scrubs_ordering_traces_from_the_answers_storage(world, transactional_db, celery_worker):
     organisation = world.org("a")
     with organisation_scope(organisation):
         schools = [School.objects.create(name="Scrub school", phase=School.Phase.PRIMARY)]
@@ -363,6 +364,12 @@ def test_the_final_release_scrubs_ordering_traces_from_the_answers_storage(world
         submitted_order = [response_id for response_id, _x in responses]
         survey = services.survey_close(survey=survey)
     release_build(survey=survey, kind=Release.Kind.FINAL)
+
+    def scrubbed():  # by a task of its own, queued once the release is published
+        with organisation_scope(organisation):
+            return not {x for _id, x in _xmins("surveys_response", survey.pk)} & set(invitations.values())
+
+    _wait_for(scrubbed, seconds=60)
     with organisation_scope(organisation):
         after = _xmins("surveys_response", survey.pk)
         rewritten = {x for _id, x in _xmins("surveys_comment", survey.pk)}
