@@ -14,7 +14,8 @@ is closed, so each release is a final one.
 Measured, N times (median and spread): `release_build` of the final release, end to end, as the
 Celery task runs it — the wave's aggregates in SQL, disclosure control (primary and
 complementary suppression with the rank audit), statistics of every cell, writing the cells,
-atoms, reliability, drivers and comments, and publishing with the scrub of ordering traces.
+atoms, reliability, drivers and comments, and publishing. (The scrub of ordering traces that
+a final release queues runs afterwards as a task of its own and is not part of the release.)
 Between runs the release is deleted (not timed), so every run builds the same release from
 scratch. The stages of the last run are printed from the builder's own timings.
 

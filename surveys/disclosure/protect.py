@@ -14,13 +14,36 @@ suppressed, and the leak is checked again (one prime is enough for that check; t
 proves the result). A leak whose every derivation uses fixed cells only cannot be repaired by this
 release and stops the build (``DisclosureError``): it means an earlier release was not protected
 against the same k, and publishing nothing more is the only safe answer.
+
+What a suppression costs. Not every cell is worth the same to a reader: the organisation's own
+totals (view "organisation", no demographic group) are the most useful figures of a release, a
+school's or a cluster's totals come next, and a demographic group's cell (school x group,
+organisation x one or two groups) is worth least, the fewer respondents the less (``tier``). So:
+
+* an organisation total is suppressed only when nothing else breaks a leak: a leak whose only
+  essential cells are organisation totals is first repaired through the other cells one of its
+  derivations uses (cheapest first, then checked again), and only a leak that every derivation
+  takes from organisation totals alone loses one;
+* the greedy hitting set weighs each cell by its tier (a total costs two group cells) against the
+  number of leaks it breaks, then prefers the cell with the fewest respondents;
+* the fallback (a leak without essential cells) suppresses the cheapest cell by (tier, respondents).
+
+Deterministic: the same atoms and cells, in any order, give the same suppressions. Cells and atoms
+are put in a canonical order first (by their ids, with sets sorted, so that neither the order of
+the input nor Python's per-process string hashing matters), every tie is broken by that order,
+and the working prime is drawn from a generator seeded with a digest of the data. Each full audit
+still confirms its rank with a fresh, independent prime, which can change the result only in the
+(below 1e-5) case where the working prime was unlucky.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import itertools
+import random
 import time
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 
 from .audit import Atom, Cell, CellSpan, Incidence, audit
@@ -71,29 +94,116 @@ def primary_suppress(
     return kept, suppressed
 
 
-def protect(atoms: Sequence[Atom], cells: Sequence[Cell], k: int) -> Protection:
+# Tiers of ``suppression_tier``: the higher, the more a reader loses when the cell is hidden.
+GROUP_TIER = 0  # school x group, organisation x one or two groups (and cells of unknown views)
+TOTAL_TIER = 1  # a school's or a cluster's totals
+ORGANISATION_TIER = 2  # the organisation's own totals: suppressed only when nothing else will do
+_TIER_WEIGHT = {GROUP_TIER: 1.0, TOTAL_TIER: 2.0}
+_VIEW_TIER = {
+    "organisation": ORGANISATION_TIER,
+    "school": TOTAL_TIER,
+    "cluster": TOTAL_TIER,
+    "school_group": GROUP_TIER,
+    "organisation_group": GROUP_TIER,
+    "organisation_two_groups": GROUP_TIER,
+}
+
+
+def _view_of(value) -> str | None:
+    view = getattr(value, "view", None)
+    if isinstance(view, str) and view in _VIEW_TIER:
+        return view
+    if isinstance(value, str):
+        return value if value in _VIEW_TIER else None
+    return None
+
+
+def suppression_tier(cell_id: Hashable) -> int:
+    """How much a reader loses when the cell is suppressed, from its view: ``ORGANISATION_TIER``
+    for the organisation's totals, ``TOTAL_TIER`` for a school's or cluster's, ``GROUP_TIER`` for
+    a demographic group's (and for an id that names no view). The view is read from the id as
+    ``views.standard_cells`` (``("school", release, school)``) and the release builder
+    (``(release, Group)``, the group's ``view``) write it: the id itself, or its first element
+    that names a view."""
+    view = _view_of(cell_id)
+    if view is None and isinstance(cell_id, tuple):
+        view = next((v for v in map(_view_of, cell_id) if v is not None), None)
+    return _VIEW_TIER.get(view, GROUP_TIER)
+
+
+def canonical(value) -> str:
+    """A text for ``value`` that is the same in every process: sets are sorted (their repr
+    follows the per-process string hash), dataclasses and tuples are taken apart."""
+    if isinstance(value, set | frozenset):
+        return "{" + ",".join(sorted(map(canonical, value))) + "}"
+    if isinstance(value, tuple | list):
+        return type(value).__name__ + "(" + ",".join(map(canonical, value)) + ")"
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = (getattr(value, f.name) for f in dataclasses.fields(value))
+        return type(value).__name__ + "(" + ",".join(map(canonical, fields)) + ")"
+    return repr(value)
+
+
+def protect(
+    atoms: Sequence[Atom],
+    cells: Sequence[Cell],
+    k: int,
+    *,
+    tier: Callable[[Hashable], int] = suppression_tier,
+) -> Protection:
     """Suppress the cells of a release so that no group of 1..k-1 respondents can be worked out
-    from what is published together with the fixed cells of earlier releases.
+    from what is published together with the fixed cells of earlier releases, hiding the least
+    valuable cells that do it (``tier`` of a cell id, see the module docstring).
 
     Raises ``DisclosureError`` when a leak is derivable from fixed cells alone."""
     ids = [c.id for c in cells]
     if len(set(ids)) != len(ids):
         raise ValueError("cell ids must be unique")
+    # A canonical order, so that neither the input order nor hashing changes what is chosen.
+    cell_keys = {c.id: canonical(c.id) for c in cells}
+    if len(set(cell_keys.values())) != len(cell_keys):
+        raise ValueError("cell ids must be unique")
+    cells = sorted(cells, key=lambda c: cell_keys[c.id])
+    atom_keys = {a.id: (canonical(a.block), canonical(a.id)) for a in atoms}
+    atoms = sorted(atoms, key=lambda a: atom_keys.get(a.id, ("", "")))
     incidence = Incidence(atoms, cells, k)
     with one_blas_thread():
-        return _protect(incidence, cells, k)
+        return _protect(incidence, cells, k, [cell_keys[c.id] for c in cells], tier)
 
 
-def _protect(incidence: Incidence, cells: Sequence[Cell], k: int) -> Protection:
+def _data_seed(incidence: Incidence, cells: Sequence[Cell], k: int) -> int:
+    """A digest of the (canonically ordered) atoms and cells: the working prime's seed."""
+    digest = hashlib.sha256(f"{k}|{len(incidence.atoms)}|".encode())
+    digest.update(incidence.sizes.tobytes())
+    digest.update(str(incidence.block_start).encode())
+    for cell, positions in zip(cells, incidence.positions, strict=True):
+        digest.update(b"F" if cell.fixed else b"C")
+        digest.update(positions.tobytes())
+    return int.from_bytes(digest.digest()[:8], "big")
+
+
+def _protect(
+    incidence: Incidence,
+    cells: Sequence[Cell],
+    k: int,
+    keys: Sequence[str],
+    tier: Callable[[Hashable], int],
+) -> Protection:
     ids = [c.id for c in cells]
     n_of = [incidence.n(i) for i in range(len(cells))]
+    tiers = [tier(c.id) for c in cells]
+
+    def cost(i: int) -> tuple:
+        return (tiers[i], n_of[i], keys[i])
+
     published = [i for i, c in enumerate(cells) if c.fixed or n_of[i] >= k]
     primary = [i for i, c in enumerate(cells) if not (c.fixed or n_of[i] >= k)]
     order: list[int] = []
     audit_seconds = 0.0
     # One working prime for every audit of this call lets unchanged blocks reuse their echelon
-    # forms; each full audit still confirms its rank with a fresh, independent prime.
-    working_prime = random_prime()
+    # forms; each full audit still confirms its rank with a fresh, independent prime. It is drawn
+    # from the data, so that the same input gives the same derivations, hence the same choices.
+    working_prime = random_prime(random.Random(_data_seed(incidence, cells, k)))
     # Every pass suppresses at least one cell, so this ends.
     for round_number in itertools.count(1):
         started = time.perf_counter()
@@ -113,8 +223,8 @@ def _protect(incidence: Incidence, cells: Sequence[Cell], k: int) -> Protection:
         # Repair these leaks, re-checking only them (one prime is enough here: the next full
         # audit, with its second prime, is the one that proves the result) until all are broken.
         while leaks:
-            chosen, unsure = _choose(span, leaks, cells, n_of)
-            order.extend(sorted(chosen))
+            chosen, unsure = _choose(span, leaks, cells, n_of, tiers, cost)
+            order.extend(sorted(chosen, key=cost))
             published = [i for i in published if i not in chosen]
             if not unsure:
                 break
@@ -124,28 +234,42 @@ def _protect(incidence: Incidence, cells: Sequence[Cell], k: int) -> Protection:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _choose(span, leaks, cells: Sequence[Cell], n_of: list[int]) -> tuple[set[int], list]:
-    """(cell indices to suppress, the leaks they may not break). A small set of cells hitting
-    every leak's essential cells (greedy: the cell in most leaks' sets, then the smallest); a
-    leak without any gets the smallest cell one of its derivations uses, and is checked again."""
+def _choose(
+    span, leaks, cells: Sequence[Cell], n_of: list[int], tiers: list[int], cost
+) -> tuple[set[int], list]:
+    """(cell indices to suppress, the leaks they may not break).
+
+    A leak with an essential cell below the organisation tier joins the hitting set over those
+    cells (greedy: the best ratio of tier weight to leaks broken, then the fewest respondents).
+    A leak whose essential cells are all organisation totals, or that has none, gets the
+    cheapest other cell one of its derivations uses and is checked again; only a leak with
+    nothing but organisation totals to take from loses one (through the hitting set, so one
+    total breaks as many of those leaks as it can)."""
     hitting: list[set[int]] = []
     fallback: list[tuple[tuple[int, ...], list[int]]] = []
     for group, (essential, involved) in zip(leaks, span.dependence(leaks), strict=True):
         essential = {i for i in essential if not cells[i].fixed}
-        if essential:
-            hitting.append(essential)
-            continue
         involved = [i for i in involved if not cells[i].fixed]
-        if not involved:
-            atoms = sorted(repr(span.atoms[i].id) for i in group)
+        cheap = {i for i in essential if tiers[i] < ORGANISATION_TIER}
+        if cheap:
+            hitting.append(cheap)
+            continue
+        others = [i for i in involved if tiers[i] < ORGANISATION_TIER]
+        if others:
+            fallback.append((group, others))
+        elif essential:
+            hitting.append(essential)
+        elif involved:
+            fallback.append((group, involved))
+        else:
+            atoms = sorted(canonical(span.atoms[i].id) for i in group)
             raise DisclosureError(
                 "a group of fewer than k respondents is derivable from earlier releases alone: "
                 + ", ".join(atoms)
             )
-        fallback.append((group, involved))
 
-    def cost(i: int) -> tuple:
-        return (n_of[i], repr(cells[i].id))
+    def weight(i: int) -> float:
+        return _TIER_WEIGHT.get(tiers[i], float(len(cells) + 1))
 
     chosen: set[int] = set()
     while hitting:
@@ -153,7 +277,7 @@ def _choose(span, leaks, cells: Sequence[Cell], n_of: list[int]) -> tuple[set[in
         for candidates in hitting:
             for i in candidates:
                 counts[i] = counts.get(i, 0) + 1
-        best = min(counts, key=lambda i: (-counts[i], *cost(i)))
+        best = min(counts, key=lambda i: (weight(i) / counts[i], *cost(i)))
         chosen.add(best)
         hitting = [s for s in hitting if best not in s]
     for _, involved in fallback:
