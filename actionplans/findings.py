@@ -26,6 +26,11 @@ def create_action_link(request, cell) -> tuple[str, str] | None:
         return None
     if not permissions.can_manage_scope(access, cell.school_id):
         return None
-    query = urlencode({"release": cell.release_id, "cell": cell.key})
-    url = reverse("actionplans:action_new", kwargs={"org": organisation.slug})
-    return str(_("Create action from this")), f"{url}?{query}"
+    # A dashboard asks once per row: the address and the words are the same for all of them.
+    label_and_url = getattr(request, "_actionplans_new_action", None)
+    if label_and_url is None:
+        label_and_url = (str(_("Create action from this")),
+                         reverse("actionplans:action_new", kwargs={"org": organisation.slug}))
+        request._actionplans_new_action = label_and_url
+    label, url = label_and_url
+    return label, f"{url}?{urlencode({'release': cell.release_id, 'cell': cell.key})}"
