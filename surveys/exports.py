@@ -8,7 +8,7 @@ cells is decided once, in `surveys.permissions.results_scope`.
 
 Spreadsheets run text starting with "=", "+", "-", "@" as a formula: every text value goes
 through the roster's `escape_formula` (a leading apostrophe), in CSV and in Excel alike. Files
-are written row by row (CSV streamed, Excel in openpyxl's write-only mode to a temporary file),
+are written row by row (CSV streamed, Excel by XlsxWriter in constant-memory mode to a temporary file),
 so a release of 200,000 cells never sits in memory as one table.
 """
 
@@ -265,19 +265,25 @@ def csv_stream(header: list[str], rows: Iterable[list]) -> Iterator[bytes]:
 
 
 def xlsx_file(header: list[str], rows: Iterable[list], *, title: str):
-    """An Excel workbook in a temporary file (rewound), written in openpyxl's write-only mode.
-    Text is escaped like CSV: after escaping no text starts with "=", so openpyxl stores every
-    string as a string, never as a formula."""
-    from openpyxl import Workbook
+    """An Excel workbook in a temporary file (rewound), written by XlsxWriter in constant-memory
+    mode (row by row, flushed as it goes: a release of 200,000 cells never sits in memory).
+    Text is escaped like CSV, and XlsxWriter is told never to turn a string into a formula, a
+    number or a link: every text cell is stored as the text it is."""
+    import xlsxwriter
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_sheet_title(title))
-    sheet.freeze_panes = "A2"
-    sheet.append([_safe(str(h)) for h in header])
-    for row in rows:
-        sheet.append([None if value is None else _safe(value) for value in row])
     handle = tempfile.TemporaryFile()
-    workbook.save(handle)
+    workbook = xlsxwriter.Workbook(handle, {
+        "constant_memory": True,
+        "strings_to_formulas": False,
+        "strings_to_numbers": False,
+        "strings_to_urls": False,
+    })
+    sheet = workbook.add_worksheet(_sheet_title(title))
+    sheet.freeze_panes(1, 0)
+    sheet.write_row(0, 0, [_safe(str(h)) for h in header])
+    for number, row in enumerate(rows, start=1):
+        sheet.write_row(number, 0, [None if value is None else _safe(value) for value in row])
+    workbook.close()
     handle.seek(0)
     return handle
 
