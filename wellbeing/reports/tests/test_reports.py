@@ -98,6 +98,30 @@ def test_a_ready_report_refuses_to_change_in_the_model_and_in_the_database(world
         assert BoardReport.objects.get(pk=report.pk).html != "<p>edited</p>"
 
 
+def test_a_hidden_cell_reads_fewer_than_k_in_the_pdf_and_its_number_is_nowhere(world, trust, tmp_path):
+    organisation, release = trust
+    school = world.school("a", 1)
+    with organisation_scope(organisation):
+        cell = ResultCell.objects.get(release=release, key=f"school/school:{school.pk}/-/domain:workload")
+        shown_before = cell.pct_favourable
+        # As disclosure control leaves a cell it suppresses: the reason and no statistic.
+        ResultCell.objects.filter(pk=cell.pk).update(
+            disclosure="suppressed", suppression="primary", respondents=None, n=None, distribution=None, mean=None,
+            sd=None, pct_favourable=None, pct_neutral=None, pct_unfavourable=None, favourable_share=None,
+            ci_low=None, ci_high=None, favourable_band_low=None, favourable_band_high=None, change=None,
+            mean_change=None, difference=None, mean_difference=None)
+        k = release.survey.threshold
+    report = ready_report(organisation)
+    rows = {row["label"]: row for row in report.data["heatmap"]["rows"]}
+    column = report.data["heatmap"]["columns"].index("Workload and demands")
+    assert rows[school.name]["values"][column]["state"] == "hidden"
+    assert rows[school.name]["values"][column]["favourable"] is None
+    text = pdf_text(bytes(report.pdf), tmp_path)
+    assert any(school.name in line and f"fewer than {k}" in line for line in text.splitlines())
+    assert f"The minimum reporting group for this survey is {k}" in squash(text)
+    assert shown_before is not None
+
+
 # --- who sees what ----------------------------------------------------------------------------
 def test_a_governor_opens_their_schools_report_and_gets_404_for_another_schools(world, trust):
     organisation, _release = trust
