@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 SERVICES := $(BIN)/python -m wellbeing.embedded run --
 PYTEST_ARGS ?=
 
-.PHONY: bench-submissions bench-release bench-dashboards install test demo totp stop migrate lint messages assets
+.PHONY: bench-submissions bench-release bench-dashboards bench-report install test demo totp stop migrate lint messages assets
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,9 @@ bench-release: $(STAMP)
 
 bench-dashboards: $(STAMP)
 	$(SERVICES) $(BIN)/python bench/bench_dashboards.py
+
+bench-report: $(STAMP)
+	$(SERVICES) $(BIN)/python bench/bench_report.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,7 +1,7 @@
 """Board report rendering (issue 7): the trustee report of a 200-school organisation.
 
-    .venv/bin/python -m wellbeing.embedded run -- .venv/bin/python bench/bench_report.py
-    BENCH_RUNS=1 BENCH_WAVES=1 ...   # a quick smoke run
+    make bench-report
+    BENCH_RUNS=1 BENCH_WAVES=1 make bench-report   # a quick smoke run
 
 The organisation: 200 schools (ten of them with fewer than ten staff, so clusters of small
 schools appear), about 16,000 staff answering two waves of the core survey (surveys/generator.py,
