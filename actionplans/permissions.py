@@ -38,34 +38,25 @@ def uses_plans(access: Access) -> bool:
 
 def can_read_scope(access: Access, school_id: int | None) -> bool:
     """Objectives, plans and actions of one school, or of the organisation (None)."""
-    if school_id is None:
-        return access.sees_all_schools
-    return access.can_read_school(school_id)
+    return access.can_read_scope(school_id)
 
 
 def can_manage_scope(access: Access, school_id: int | None) -> bool:
-    if school_id is None:
-        return access.can_lead_organisation
-    return access.can_lead_school(school_id)
+    return access.can_lead_scope(school_id)
 
 
 def can_manage_any(access: Access) -> bool:
-    return access.can_lead_organisation or bool(access.schools_for(Role.SCHOOL_LEAD))
+    return access.leads_any_scope
 
 
 def managed_school_ids(access: Access) -> frozenset[int] | None:
     """The schools this person leads; None for an organisation lead (every school)."""
-    if access.can_lead_organisation:
-        return None
-    return access.schools_for(Role.SCHOOL_LEAD)
+    return access.led_school_ids
 
 
 def scope_filter(access: Access, *, field: str = "school") -> Q:
     """Rows (objectives, plans...) this person may read, by their `field` school."""
-    if access.sees_all_schools:
-        return Q()
-    schools = access.schools_for(Role.SCHOOL_LEAD, Role.GOVERNOR)
-    return Q(**{f"{field}__in": sorted(schools)})
+    return access.readable_scopes(field=field)
 
 
 def manage_filter(access: Access, *, field: str = "school") -> Q:

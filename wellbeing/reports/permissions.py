@@ -27,34 +27,26 @@ def uses_reports(access: Access) -> bool:
 
 def can_read_scope(access: Access, school_id: int | None) -> bool:
     """Reports and meetings of one school, or of the trust board (None)."""
-    if school_id is None:
-        return access.sees_all_schools
-    return access.can_read_school(school_id)
+    return access.can_read_scope(school_id)
 
 
 def can_prepare(access: Access, school_id: int | None) -> bool:
     """Generate a report (or a new version) and keep the meeting calendar for the scope."""
-    if school_id is None:
-        return access.can_lead_organisation
-    return access.can_lead_school(school_id)
+    return access.can_lead_scope(school_id)
 
 
 def can_prepare_any(access: Access) -> bool:
-    return access.can_lead_organisation or bool(access.schools_for(Role.SCHOOL_LEAD))
+    return access.leads_any_scope
 
 
 def preparable_school_ids(access: Access) -> frozenset[int] | None:
     """Schools whose reports the person prepares; None: every school and the trust board."""
-    if access.can_lead_organisation:
-        return None
-    return access.schools_for(Role.SCHOOL_LEAD)
+    return access.led_school_ids
 
 
 def scope_filter(access: Access, *, field: str = "school") -> Q:
     """Rows (reports, meetings) this person may read."""
-    if access.sees_all_schools:
-        return Q()
-    return Q(**{f"{field}__in": sorted(access.schools_for(Role.SCHOOL_LEAD, Role.GOVERNOR))})
+    return access.readable_scopes(field=field)
 
 
 def reader_roles(school_id: int | None) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db.models import Q
 from django.http import Http404
 
 from .models import Membership, Organisation, Role
@@ -49,6 +50,36 @@ class Access:
 
     def can_read_school(self, school_id: int) -> bool:
         return self.sees_all_schools or school_id in self.schools_for(Role.SCHOOL_LEAD, Role.GOVERNOR)
+
+    # --- a scope: one school, or the organisation itself (None) --------------------------------
+    # Plans, objectives, reports and meetings belong to a school or to the whole organisation;
+    # the apps that keep them ask these questions of a scope.
+    def can_read_scope(self, school_id: int | None) -> bool:
+        if school_id is None:
+            return self.sees_all_schools
+        return self.can_read_school(school_id)
+
+    def can_lead_scope(self, school_id: int | None) -> bool:
+        if school_id is None:
+            return self.can_lead_organisation
+        return self.can_lead_school(school_id)
+
+    @property
+    def leads_any_scope(self) -> bool:
+        return self.can_lead_organisation or bool(self.schools_for(Role.SCHOOL_LEAD))
+
+    @property
+    def led_school_ids(self) -> frozenset[int] | None:
+        """The schools this person leads; None for an organisation lead (every school)."""
+        if self.can_lead_organisation:
+            return None
+        return self.schools_for(Role.SCHOOL_LEAD)
+
+    def readable_scopes(self, *, field: str = "school") -> Q:
+        """Rows of scoped things this person may read, by their `field` school."""
+        if self.sees_all_schools:
+            return Q()
+        return Q(**{f"{field}__in": sorted(self.schools_for(Role.SCHOOL_LEAD, Role.GOVERNOR))})
 
 
 def require(allowed: bool) -> None:
