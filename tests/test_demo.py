@@ -245,7 +245,7 @@ def _processes_in_groups(groups: set[int]) -> list[int]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_make_demo_serves_the_site_and_ctrl_c_stops_web_worker_and_beat(tmp_path):
+def test_make_demo_serves_the_site_and_ctrl_c_stops_web_workers_and_beat(tmp_path):
     port = _free_port()
     environment = {
         **os.environ,
@@ -276,11 +276,12 @@ def test_make_demo_serves_the_site_and_ctrl_c_stops_web_worker_and_beat(tmp_path
             landing = response.read().decode()
         assert reverse("account_login") in landing
         _wait_for(lambda: any(re.search(r"worker\s*\|.*ready\.", line) for line in lines), "worker ready", lines)
+        _wait_for(lambda: any(re.search(r"reports\s*\|.*ready\.", line) for line in lines), "reports worker ready", lines)
         _wait_for(lambda: any(re.search(r"beat\s*\|.*beat: Starting", line) for line in lines), "beat started", lines)
         output = "".join(lines)
         assert "organisation_admin@demo.staffwell.test" in output
-        groups = {int(pid) for pid in re.findall(r"\b(?:web|worker|beat) started \(pid=(\d+)\)", output)}
-        assert len(groups) == 3, output
+        groups = {int(pid) for pid in re.findall(r"\b(?:web|worker|reports|beat) started \(pid=(\d+)\)", output)}
+        assert len(groups) == 4, output
 
         started = time.monotonic()
         demo.send_signal(signal.SIGINT)

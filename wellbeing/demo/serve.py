@@ -1,4 +1,4 @@
-"""Run the web server, a Celery worker and Celery beat as one foreground command.
+"""Run the web server, the Celery workers (tasks, board reports) and Celery beat as one foreground command.
 
 The processes are listed in the Procfile and supervised by honcho: each runs in its own process
 group, Ctrl-C (SIGINT) or SIGTERM to this command sends SIGTERM to every group, and whatever has
@@ -91,7 +91,7 @@ def process_environment(address: Address) -> dict[str, dict[str, str]]:
     if address.host not in LOOPBACK and "ALLOWED_HOSTS" not in os.environ:
         # Served beyond this machine (DEMO_HOST=0.0.0.0): answer whatever name it is reached by.
         web["ALLOWED_HOSTS"] = "*"
-    return {"web": web, "worker": common, "beat": common}
+    return {"web": web, "worker": common, "reports": common, "beat": common}
 
 
 def wait_until_answering(url: str, *, stop: threading.Event, timeout: float = READY_TIMEOUT) -> bool:

@@ -1,4 +1,4 @@
-"""`make demo`: migrate, load the demo data, then run web, worker and beat until Ctrl-C."""
+"""`make demo`: migrate, load the demo data, then run web, the workers and beat until Ctrl-C."""
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -10,8 +10,8 @@ from wellbeing.tenancy.models import Role
 
 class Command(BaseCommand):
     help = (
-        "Set up the demo (migrations as the owner role, demo data) and run the web server, a "
-        "Celery worker and Celery beat until Ctrl-C. DEMO_HOST and DEMO_PORT choose the address "
+        "Set up the demo (migrations as the owner role, demo data) and run the web server, the "
+        "Celery workers (tasks, board reports) and Celery beat until Ctrl-C. DEMO_HOST and DEMO_PORT choose the address "
         "(default 127.0.0.1:8000)."
     )
     # The web server process runs the system checks itself.
@@ -34,7 +34,7 @@ class Command(BaseCommand):
         if no_serve:
             self.stdout.write(logins_table(demo))
             return
-        self.stdout.write(f"Starting the web server on {address.url}, a Celery worker and Celery beat...")
+        self.stdout.write(f"Starting the web server on {address.url}, the Celery workers (tasks, board reports) and Celery beat...")
         returncode = serve(
             address=address,
             on_ready=lambda: self.stdout.write(banner(address.url, demo)),
@@ -57,7 +57,7 @@ def banner(url: str, demo: Demo) -> str:
     return "\n".join([
         "", rule,
         f"Staffwell demo: {url}",
-        "Ctrl-C stops the web server, the worker and beat.",
+        "Ctrl-C stops the web server, the workers and beat.",
         rule,
         logins_table(demo),
         rule, "",
