@@ -7,9 +7,10 @@ finds nothing. Suppressing cells only shrinks the span, so a repair never create
 
 A repair pass breaks every leak that has an *essential* cell (one whose removal alone makes the
 group underivable, ``CellSpan.dependence``) with a small set of cells hitting all of them (greedy:
-the cell in most leaks' essential sets, then the smallest, so as little as possible is lost). A
+the cell in most leaks' essential sets, then the cheapest, below, so as little as possible is
+lost). A
 leak derivable in several independent ways has no essential cell, as in a table with margins
-where one hidden cell needs a rectangle of four: the smallest cell one of its derivations uses is
+where one hidden cell needs a rectangle of four: the cheapest cell one of its derivations uses is
 suppressed, and the leak is checked again (one prime is enough for that check; the next full audit
 proves the result). A leak whose every derivation uses fixed cells only cannot be repaired by this
 release and stops the build (``DisclosureError``): it means an earlier release was not protected
@@ -24,8 +25,9 @@ organisation x one or two groups) is worth least, the fewer respondents the less
   essential cells are organisation totals is first repaired through the other cells one of its
   derivations uses (cheapest first, then checked again), and only a leak that every derivation
   takes from organisation totals alone loses one;
-* the greedy hitting set weighs each cell by its tier (a total costs two group cells) against the
-  number of leaks it breaks, then prefers the cell with the fewest respondents;
+* the greedy hitting set still takes the cell that breaks the most leaks first (so that as few
+  cells as possible are lost), and among those a group's cell before a total, then the cell with
+  the fewest respondents;
 * the fallback (a leak without essential cells) suppresses the cheapest cell by (tier, respondents).
 
 Deterministic: the same atoms and cells, in any order, give the same suppressions. Cells and atoms
@@ -98,7 +100,6 @@ def primary_suppress(
 GROUP_TIER = 0  # school x group, organisation x one or two groups (and cells of unknown views)
 TOTAL_TIER = 1  # a school's or a cluster's totals
 ORGANISATION_TIER = 2  # the organisation's own totals: suppressed only when nothing else will do
-_TIER_WEIGHT = {GROUP_TIER: 1.0, TOTAL_TIER: 2.0}
 _VIEW_TIER = {
     "organisation": ORGANISATION_TIER,
     "school": TOTAL_TIER,
@@ -134,6 +135,8 @@ def suppression_tier(cell_id: Hashable) -> int:
 def canonical(value) -> str:
     """A text for ``value`` that is the same in every process: sets are sorted (their repr
     follows the per-process string hash), dataclasses and tuples are taken apart."""
+    if type(value) in (str, int):
+        return repr(value)
     if isinstance(value, set | frozenset):
         return "{" + ",".join(sorted(map(canonical, value))) + "}"
     if isinstance(value, tuple | list):
@@ -240,7 +243,8 @@ def _choose(
     """(cell indices to suppress, the leaks they may not break).
 
     A leak with an essential cell below the organisation tier joins the hitting set over those
-    cells (greedy: the best ratio of tier weight to leaks broken, then the fewest respondents).
+    cells (greedy: the cell in most leaks' sets, then the lowest tier, then the fewest
+    respondents).
     A leak whose essential cells are all organisation totals, or that has none, gets the
     cheapest other cell one of its derivations uses and is checked again; only a leak with
     nothing but organisation totals to take from loses one (through the hitting set, so one
@@ -268,16 +272,13 @@ def _choose(
                 + ", ".join(atoms)
             )
 
-    def weight(i: int) -> float:
-        return _TIER_WEIGHT.get(tiers[i], float(len(cells) + 1))
-
     chosen: set[int] = set()
     while hitting:
         counts: dict[int, int] = {}
         for candidates in hitting:
             for i in candidates:
                 counts[i] = counts.get(i, 0) + 1
-        best = min(counts, key=lambda i: (weight(i) / counts[i], *cost(i)))
+        best = min(counts, key=lambda i: (-counts[i], *cost(i)))
         chosen.add(best)
         hitting = [s for s in hitting if best not in s]
     for _, involved in fallback:

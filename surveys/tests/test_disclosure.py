@@ -4,6 +4,10 @@ threshold rules. Pure functions: no database, no models."""
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -293,6 +297,152 @@ def test_a_large_organisation_is_audited_in_a_few_seconds():
     assert protection.audit_seconds < 10
     assert find_leaks(atoms, published_cells(protection, cells), K) == []
     assert failure_bound(cells) < 1e-5
+
+
+# -- which cells complementary suppression hides, and that it is deterministic --------------
+
+
+def small_schools_organisation(seed, *, skipped=0.08):
+    """Bigger schools of 10..59 respondents and two small schools of 1..3 that cannot be
+    clustered (fewer than five small schools): like the release builder, no cells for the small
+    schools (their respondents count in the organisation's totals only) and no demographic cuts
+    for schools under 20. Two questions, some answers skipped, so totals are not sums of groups."""
+    rng = np.random.default_rng(seed)
+    big = [int(n) for n in rng.integers(10, 60, size=int(rng.integers(3, 6)))]
+    small = [int(n) for n in rng.integers(1, 4, size=2)]
+    answers = np.random.default_rng(seed + 1000)
+    profiles = []
+    for index, size in enumerate(big + small):
+        for _ in range(size):
+            codes = (answers.choice(3, p=[0.6, 0.3, 0.1]), answers.choice(2))
+            profiles.append(
+                Profile(
+                    f"S{index}",
+                    tuple(None if answers.random() < skipped else int(c) for c in codes),
+                    frozenset({"final"}),
+                )
+            )
+    atoms = atoms_from_profiles(profiles)
+    unreported = {f"S{len(big) + i}" for i in range(len(small))}
+    without_cuts = {f"S{i}" for i, n in enumerate(big) if n < 20}
+    cells = [
+        c
+        for c in standard_cells(atoms, releases=["final"])
+        if not (c.id[0] in ("school", "school_group") and c.id[2] in unreported)
+        and not (c.id[0] == "school_group" and c.id[2] in without_cuts)
+    ]
+    return atoms, cells, unreported
+
+
+# Generated organisations where choosing by "most leaks, then smallest" hid the organisation's
+# total (the trust's top-line figures) although hiding school cells breaks the same leaks.
+@pytest.mark.parametrize("seed", [10, 14, 18, 24])
+def test_unclustered_small_schools_cost_school_cells_not_the_organisation_total(seed):
+    atoms, cells, unreported = small_schools_organisation(seed)
+    protection = protect(atoms, cells, K)
+
+    assert protection.status(("organisation", "final")) == "published"
+    hidden = protection.complementary
+    assert hidden
+    assert all(cell_id[0] != "organisation" for cell_id in hidden)
+    # What goes instead: cells of the other schools (and demographic groups' cells).
+    assert any(cell_id[0] in ("school", "school_group") for cell_id in hidden)
+    assert not any(cell_id[2] in unreported for cell_id in hidden if cell_id[0] == "school")
+    assert brute_force_leaks(atoms, published_cells(protection, cells), K) == set()
+
+
+def test_a_school_total_goes_before_the_organisation_total_and_the_smallest_school_first():
+    # No demographic questions: the organisation (45) minus schools A (25), B (9) and C (8)
+    # isolates the three respondents of two unclustered small schools. Hiding any one of the four
+    # totals breaks it: the smallest school's goes, never the organisation's.
+    profiles = [
+        Profile(name, (), frozenset({"final"}))
+        for name, n in [("A", 25), ("B", 9), ("C", 8), ("D", 2), ("E", 1)]
+        for _ in range(n)
+    ]
+    atoms = atoms_from_profiles(profiles)
+    cells = [c for c in standard_cells(atoms, releases=["final"]) if c.id[-1] not in ("D", "E")]
+    protection = protect(atoms, cells, K)
+    assert protection.complementary == {("school", "final", "C")}
+    assert protection.status(("organisation", "final")) == "published"
+
+    # Once the schools' totals are fixed (an earlier release showed them), only the
+    # organisation's total can break the leak, and then it is hidden.
+    earlier = [Cell(c.id, c.atoms, fixed=True) for c in cells if c.id[0] == "school"]
+    rest = [c for c in cells if c.id[0] != "school"]
+    protection = protect(atoms, earlier + rest, K)
+    assert protection.complementary == {("organisation", "final")}
+
+
+def test_suppression_tiers_rank_organisation_totals_above_school_totals_above_groups():
+    from surveys.aggregation import Group
+    from surveys.disclosure.protect import (
+        GROUP_TIER,
+        ORGANISATION_TIER,
+        TOTAL_TIER,
+        suppression_tier,
+    )
+
+    assert suppression_tier(("organisation", "final")) == ORGANISATION_TIER
+    assert suppression_tier(("school", "final", "A")) == TOTAL_TIER
+    assert suppression_tier(("cluster", "final", 0)) == TOTAL_TIER
+    assert suppression_tier(("school_group", "final", "A", 0, 1)) == GROUP_TIER
+    assert suppression_tier(("organisation_two_groups", "final", 0, 1, 1, 0)) == GROUP_TIER
+    # The release builder's ids: (release, Group).
+    assert suppression_tier(("new", Group("organisation"))) == ORGANISATION_TIER
+    assert suppression_tier((7, Group("school", school_id=3))) == TOTAL_TIER
+    assert suppression_tier(("new", Group("organisation_group", answers=(("role", "t"),)))) == (
+        GROUP_TIER
+    )
+    assert suppression_tier("teacher") == GROUP_TIER
+
+
+def test_the_same_input_in_any_order_gives_the_same_suppressions():
+    rng = np.random.default_rng(11)
+    atoms = random_organisation(rng, schools=(3, 4), respondents=(8, 30), releases=True)
+    cells = standard_cells(atoms, releases=["interim", "final"])
+    first = protect(atoms, cells, K)
+    assert first.complementary
+    for shuffle_seed in range(3):
+        shuffle = np.random.default_rng(shuffle_seed)
+        again = protect(
+            [atoms[i] for i in shuffle.permutation(len(atoms))],
+            [cells[i] for i in shuffle.permutation(len(cells))],
+            K,
+        )
+        assert again.complementary == first.complementary
+        assert again.order == first.order
+        assert again.published == first.published
+
+    atoms, cells, _ = small_schools_organisation(24)
+    assert protect(atoms, cells, K).order == protect(list(reversed(atoms)), cells[::-1], K).order
+
+
+def test_suppressions_do_not_depend_on_the_process_string_hashing():
+    # Profiles hold frozensets of releases, whose iteration order follows PYTHONHASHSEED.
+    script = (
+        "import numpy as np\n"
+        "from surveys.tests.test_disclosure import random_organisation\n"
+        "from surveys.disclosure import protect, standard_cells\n"
+        "atoms = random_organisation(np.random.default_rng(11), schools=(3, 4),"
+        " respondents=(8, 30), releases=True)\n"
+        "cells = standard_cells(atoms, releases=['interim', 'final'])\n"
+        "print(repr(protect(atoms, cells, 5).order))\n"
+    )
+    outputs = set()
+    for hash_seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            env=env,
+            cwd=Path(__file__).resolve().parents[2],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
+    assert "school" in outputs.pop()
 
 
 # -- exact arithmetic ------------------------------------------------------------------------
