@@ -120,3 +120,14 @@ def signed_in(client):
         return login_with_mfa(client, user)
 
     return _sign_in
+
+
+@pytest.fixture(autouse=True)
+def _language_of_each_test_is_its_own():
+    """Every test starts and ends with no language forced on its thread: a survey page that
+    activated Welsh, or a French email, leaves nothing for the next test to inherit."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()

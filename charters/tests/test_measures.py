@@ -2,7 +2,8 @@
 figure where the cell is published, "not reportable" where it is suppressed, and "no results
 yet" before any release. Every page reads the value through measures.released_item_value, from
 a real release: a survey answered by the surveys' generator, closed, and built by the release
-service, with A School 2 too small for its cells to be shown (k = 10)."""
+service, with A School 2 too small for its cells to be shown (k = 10) and a third school's cells
+hidden so that A School 2's cannot be worked out from the organisation's."""
 
 from __future__ import annotations
 
@@ -40,12 +41,16 @@ def _roster(school, size, seed):
 @pytest.fixture
 def released(world):
     """A's 2026 survey, released: 40 staff at A School 1 (cells shown), 8 at A School 2 (too few
-    for k = 10: its cells are suppressed). Returns the release."""
+    for k = 10: its cells are suppressed), 30 at A School 3 (its cells hidden too: the
+    organisation minus Schools 1 and 3 would be School 2). Returns the release."""
     organisation = world.org("a")
     with organisation_scope(organisation):
+        third = School.objects.create(name="A School 3", phase=School.Phase.SECONDARY)
         _roster(world.school("a", 0), 40, seed=1)
         _roster(world.school("a", 1), 8, seed=2)
-        survey, _wave = closed_wave(organisation=organisation, schools=[world.school("a", 0), world.school("a", 1)],
+        _roster(third, 30, seed=3)
+        survey, _wave = closed_wave(organisation=organisation,
+                                    schools=[world.school("a", 0), world.school("a", 1), third],
                                     seed=7, year=2026, threshold=10, demographics=("job_category",),
                                     title="Staff survey 2026", profile=WaveProfile(response_rate=0.95))
         return release_build(survey=survey, kind=Release.Kind.FINAL)
@@ -117,19 +122,27 @@ def test_the_staff_page_and_the_review_use_the_same_released_values(world, signe
         assert f"{value}% favourable" in _item(html, text)
 
 
-def test_the_organisation_reads_its_own_cell_hidden_here_so_that_school_2_cannot_be_worked_out(world, released):
-    """The organisation minus A School 1 would be A School 2's 8 people: disclosure control hid
-    the organisation's cell, and the charter shows no organisation figure either."""
+def test_the_organisation_figure_stays_and_another_schools_is_hidden_so_that_school_2_cannot_be_worked_out(
+    world, released,
+):
+    """The organisation minus Schools 1 and 3 would be A School 2's 8 people: disclosure control
+    keeps the organisation's figure (the one a trust reads first) and hides A School 3's instead,
+    the smaller of the other two; the charter shows exactly that."""
     org = world.org("a")
     version = adopt(org)
     [item, *_rest] = _linked(org, _workload_commitment(org, version))
     with organisation_scope(org):
+        third = School.objects.get(name="A School 3")
         organisation_cell = released_measure(release=released, item=item).cell
+        third_cell = released_measure(release=released, school=third, item=item).cell
         whole = measures.released_item_value(item=item)
+        at_third = measures.released_item_value(item=item, school=third)
         not_surveyed = School.objects.create(name="Not surveyed", phase=School.Phase.PRIMARY)
         unknown_school = measures.released_item_value(item=item, school=not_surveyed)
-    assert organisation_cell.suppression == "complementary"
-    assert whole.state == measures.NOT_REPORTABLE and whole.value is None
+    assert organisation_cell.suppression == "" and whole.state == measures.REPORTABLE
+    assert whole.value == organisation_cell.pct_favourable
+    assert third_cell.suppression == "complementary"
+    assert at_third.state == measures.NOT_REPORTABLE and at_third.value is None
     assert unknown_school.state == measures.NO_RESULTS and unknown_school.value is None
 
 
