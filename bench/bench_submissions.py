@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 MAIN_RATE = float(os.environ.get("BENCH_RATE", "100"))
 MAIN_SECONDS = float(os.environ.get("BENCH_SECONDS", "10" if QUICK else "60"))
-STEP_RATES = [float(r) for r in os.environ.get("BENCH_STEPS", "150,200,250,300,400").split(",") if r]
+STEP_RATES = [float(r) for r in os.environ.get("BENCH_STEPS", "25,50,75,150,200,300").split(",") if r]
 STEP_SECONDS = float(os.environ.get("BENCH_STEP_SECONDS", "5" if QUICK else "20"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
 THREADS = int(os.environ.get("BENCH_THREADS", "1"))
