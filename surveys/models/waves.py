@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from wellbeing.tenancy.frozen import Freezable, FrozenWithParent
 from wellbeing.tenancy.models import MINIMUM_REPORTING_THRESHOLD, OrganisationOwned, School
 
 from .instruments import DemographicQuestion, Instrument
@@ -22,8 +23,12 @@ class DemographicsFrozen(ValidationError):
         )
 
 
-class Survey(OrganisationOwned):
+class Survey(Freezable, OrganisationOwned):
     """One wave of an organisation's survey: draft → scheduled → open → closed."""
+
+    # Its demographic questions are frozen once it opens (SurveyDemographicQuestion).
+    frozen_statuses = ("open", "closed")
+    frozen_error = DemographicsFrozen
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -84,8 +89,10 @@ class SurveySchool(OrganisationOwned):
         ]
 
 
-class SurveyDemographicQuestion(OrganisationOwned):
+class SurveyDemographicQuestion(FrozenWithParent, OrganisationOwned):
     """A demographic question asked in a survey: frozen once the survey opens."""
+
+    frozen_parent = "survey"
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
     question = models.ForeignKey(DemographicQuestion, on_delete=models.PROTECT, related_name="+")
@@ -96,20 +103,3 @@ class SurveyDemographicQuestion(OrganisationOwned):
         constraints = [
             models.UniqueConstraint(fields=["survey", "question"], name="survey_demographic_unique"),
         ]
-
-    def _refuse_if_frozen(self, using) -> None:
-        frozen = (
-            Survey._base_manager.using(using)
-            .filter(pk=self.survey_id, status__in=[Survey.Status.OPEN, Survey.Status.CLOSED])
-            .exists()
-        )
-        if frozen:
-            raise DemographicsFrozen()
-
-    def save(self, *args, **kwargs):
-        self._refuse_if_frozen(kwargs.get("using") or self._state.db)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        self._refuse_if_frozen(kwargs.get("using") or self._state.db)
-        return super().delete(*args, **kwargs)

@@ -34,10 +34,9 @@ class Freezable:
         return cls._base_manager.using(using).filter(**lookup).exists()
 
 
-class FrozenOnceStored(Freezable):
+class _RefusesWritesWhenFrozen:
     def _refuse_if_frozen(self, using) -> None:
-        if type(self).stored_as_frozen(self.pk, using):
-            raise self.frozen_error()
+        raise NotImplementedError
 
     def save(self, *args, **kwargs):
         self._refuse_if_frozen(kwargs.get("using") or self._state.db)
@@ -48,18 +47,16 @@ class FrozenOnceStored(Freezable):
         return super().delete(*args, **kwargs)
 
 
-class FrozenWithParent:
+class FrozenOnceStored(_RefusesWritesWhenFrozen, Freezable):
+    def _refuse_if_frozen(self, using) -> None:
+        if type(self).stored_as_frozen(self.pk, using):
+            raise self.frozen_error()
+
+
+class FrozenWithParent(_RefusesWritesWhenFrozen):
     frozen_parent: str = ""
 
     def _refuse_if_frozen(self, using) -> None:
         parent = self._meta.get_field(self.frozen_parent).related_model
         if parent.stored_as_frozen(getattr(self, f"{self.frozen_parent}_id"), using):
             raise parent.frozen_error()
-
-    def save(self, *args, **kwargs):
-        self._refuse_if_frozen(kwargs.get("using") or self._state.db)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        self._refuse_if_frozen(kwargs.get("using") or self._state.db)
-        return super().delete(*args, **kwargs)
