@@ -15,11 +15,15 @@ so a release of 200,000 cells never sits in memory as one table.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 from django.utils.text import slugify
 from django.utils.translation import get_language, pgettext
@@ -303,3 +307,69 @@ def release_spreadsheet_rows(*, release: Release, scope: ResultsScope, language:
 def export_filename(release: Release, file_format: str) -> str:
     kind = "final" if release.kind == Release.Kind.FINAL else "interim"
     return f"results-{slugify(release.survey.title) or 'survey'}-{kind}-{release.number}.{file_format}"
+
+
+# --- Excel files, built once per release, reader's scope and language --------------------------
+# A release never changes, so the workbook one scope of readers gets in one language is the same
+# file every time: it is written once to the private file storage (never served by URL, only
+# through the export view, which checks the reader first) and handed out from there. A large
+# release's workbook takes tens of seconds to write, longer than a web request should wait: above
+# RESULTS_XLSX_INLINE_MAX_CELLS cells, a Celery task writes it and the page says so meanwhile.
+def stored_xlsx_name(*, release: Release, scope: ResultsScope, language: str) -> str:
+    schools = "all" if scope.all_schools else ",".join(str(pk) for pk in sorted(scope.school_ids))
+    # The creation time too: a database restored or rebuilt (a test run) reuses ids, never the
+    # same release's creation time, so a file of another release is never handed out.
+    made = release.created_at.isoformat()
+    digest = hashlib.sha256(f"{release.pk}|{made}|{schools}|{language}".encode()).hexdigest()[:32]
+    return f"exports/{release.organisation_id}/release-{release.pk}/{digest}.xlsx"
+
+
+def stored_xlsx(*, release: Release, scope: ResultsScope, language: str) -> str | None:
+    """The stored workbook's name in the file storage, or None while it is not written yet."""
+    name = stored_xlsx_name(release=release, scope=scope, language=language)
+    return name if default_storage.exists(name) else None
+
+
+def xlsx_written_inline(*, release: Release, scope: ResultsScope) -> bool:
+    """Whether this reader's workbook is small enough to write while the request waits."""
+    limit = settings.RESULTS_XLSX_INLINE_MAX_CELLS
+    return cells_for_reader(release=release, scope=scope)[: limit + 1].count() <= limit
+
+
+def xlsx_store(*, release: Release, scope: ResultsScope, language: str) -> str:
+    """Writes the reader's workbook to the file storage, unless it is there already, and returns
+    its name. Safe to repeat and to run twice at once: both write the same bytes, and the file
+    appears under its name only once complete."""
+    name = stored_xlsx_name(release=release, scope=scope, language=language)
+    if default_storage.exists(name):
+        return name
+    from django.utils import translation
+
+    with translation.override(language):
+        handle = xlsx_file(
+            spreadsheet_header(),
+            release_spreadsheet_rows(release=release, scope=scope, language=language),
+            title=release.survey.title,
+        )
+    with handle:
+        _save_whole(name, handle)
+    return name
+
+
+def _save_whole(name: str, handle) -> None:
+    """Saves a file so that it appears under its name only once complete: on the local file
+    system, written beside it and renamed; object stores (S3 and the like) make an upload visible
+    only once it is whole anyway."""
+    try:
+        default_storage.path(name)
+    except NotImplementedError:
+        if not default_storage.exists(name):
+            default_storage.save(name, File(handle))
+        return
+    import os
+
+    saved = default_storage.save(f"{name}.partial", File(handle))
+    if default_storage.exists(name):
+        default_storage.delete(saved)
+    else:
+        os.replace(default_storage.path(saved), default_storage.path(name))

@@ -201,3 +201,25 @@ def storage_scrub_task(organisation_id: int, survey_id: int) -> None:
     survey = Survey.objects.filter(pk=survey_id, status=Survey.Status.CLOSED).first()
     if survey is not None:
         release_storage_scrub(survey=survey)
+
+
+@shared_task(
+    name="surveys.results_xlsx_store",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+@organisation_task
+def results_xlsx_store_task(organisation_id: int, release_id: int, all_schools: bool, school_ids: list[int],
+                            language: str) -> None:
+    """A release's Excel download for one scope of readers and one language, written to the
+    private file storage (surveys.exports.xlsx_store); the export view hands it out from there."""
+    from .exports import release_visible, xlsx_store
+    from .permissions import ResultsScope
+
+    release = release_visible(release_id=release_id)
+    if release is not None:
+        scope = ResultsScope(all_schools=all_schools, school_ids=frozenset(school_ids))
+        xlsx_store(release=release, scope=scope, language=language)

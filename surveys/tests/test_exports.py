@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+import time
 
 import pytest
 from django.urls import reverse
@@ -180,3 +181,40 @@ def test_labels_are_in_the_readers_language(world, signed_in, released):
     assert cell.item.text["cy"] != cell.item.text["en"]
     assert cell.item.text["cy"] in {r[header[9]] for r in rows}
     assert cell.item.text["en"] not in {r[header[9]] for r in rows}
+
+
+def test_a_large_excel_download_is_written_by_the_worker_once_and_then_handed_out(
+        world, signed_in, released, celery_worker, settings):
+    """Above RESULTS_XLSX_INLINE_MAX_CELLS the request does not wait for the workbook: the page
+    says it is being prepared (202), the worker writes it once, and every later request for the
+    same scope and language gets the stored file, with the same rows as the CSV."""
+    settings.RESULTS_XLSX_INLINE_MAX_CELLS = 10
+    release, cells = released
+    client = signed_in(world.user("a", "trustee"))
+
+    waiting = client.get(export_url(world, release, "xlsx"))
+    assert waiting.status_code == 202
+    assert waiting["Retry-After"]
+    assert "being prepared" in waiting.content.decode()
+
+    for _attempt in range(120):
+        response = client.get(export_url(world, release, "xlsx"))
+        if response.status_code == 200:
+            break
+        time.sleep(0.5)
+    assert response.status_code == 200
+    header, rows = read_csv(client.get(export_url(world, release)))
+    values = list(load_workbook(io.BytesIO(b"".join(response.streaming_content))).worksheets[0].iter_rows(values_only=True))
+    assert list(values[0]) == header and len(values) - 1 == len(rows) == len(cells)
+
+    # A school lead's scope is another file: waiting again, never the trustee's workbook.
+    lead = signed_in(world.user("a", "school_lead"))
+    assert lead.get(export_url(world, release, "xlsx")).status_code in (200, 202)
+    for _attempt in range(120):
+        response = lead.get(export_url(world, release, "xlsx"))
+        if response.status_code == 200:
+            break
+        time.sleep(0.5)
+    _header, lead_rows = read_csv(lead.get(export_url(world, release)))
+    lead_values = list(load_workbook(io.BytesIO(b"".join(response.streaming_content))).worksheets[0].iter_rows(values_only=True))
+    assert len(lead_values) - 1 == len(lead_rows) < len(rows)

@@ -247,6 +247,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# A release's Excel download with more cells than this (about 5 s of writing) is written by the
+# worker while the page waits; smaller ones while the request waits. Either is kept and reused.
+RESULTS_XLSX_INLINE_MAX_CELLS = env.int("RESULTS_XLSX_INLINE_MAX_CELLS", default=20_000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- API ------------------------------------------------------------------------------------
