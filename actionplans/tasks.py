@@ -15,22 +15,15 @@ release's organisation's scope (`organisation_task`).
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import OperationalError, transaction
+from django.db import transaction
 
+from wellbeing.task_options import fan_out_options, task_options
 from wellbeing.tenancy.context import current_organisation_id, organisation_task
 from wellbeing.tenancy.models import Organisation
 
 from . import services
 
-_OPTIONS = {
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-    "autoretry_for": (OperationalError,),
-    "retry_backoff": True,
-    "max_retries": 5,
-    "soft_time_limit": 540,
-    "time_limit": 600,
-}
+_OPTIONS = task_options(seconds=600)
 
 
 @shared_task(name="actionplans.objectives_record_release", **_OPTIONS)
@@ -72,8 +65,7 @@ def _active_organisation_ids() -> list[int]:
     return list(Organisation.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
 
 
-@shared_task(name="actionplans.tasks.daily", acks_late=True, reject_on_worker_lost=True,
-             soft_time_limit=120, time_limit=180)
+@shared_task(name="actionplans.tasks.daily", **fan_out_options(seconds=180))
 def daily() -> int:
     """Fan out: one task per organisation and job, so one organisation's trouble holds up no other."""
     organisation_ids = _active_organisation_ids()
@@ -83,8 +75,7 @@ def daily() -> int:
     return len(organisation_ids)
 
 
-@shared_task(name="actionplans.tasks.weekly_digest", acks_late=True, reject_on_worker_lost=True,
-             soft_time_limit=120, time_limit=180)
+@shared_task(name="actionplans.tasks.weekly_digest", **fan_out_options(seconds=180))
 def weekly_digest() -> int:
     organisation_ids = _active_organisation_ids()
     for organisation_id in organisation_ids:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.db import OperationalError
 from django.utils import timezone
 
+from wellbeing.task_options import fan_out_options, task_options
 from wellbeing.tenancy.context import organisation_task, platform_scope
 
 from . import services
@@ -16,16 +16,7 @@ from .models import Review, ReviewPeriod
 logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    name="charters.review_reminders_send",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=5,
-    soft_time_limit=240,
-    time_limit=300,
-)
+@shared_task(name="charters.review_reminders_send", **task_options(seconds=300))
 @organisation_task
 def review_reminders_send_task(organisation_id: int) -> int:
     from wellbeing.tenancy.models import Organisation
@@ -34,8 +25,7 @@ def review_reminders_send_task(organisation_id: int) -> int:
     return services.review_reminders_send(organisation=organisation)
 
 
-@shared_task(name="charters.tasks.review_reminders_due", acks_late=True, reject_on_worker_lost=True,
-             soft_time_limit=120, time_limit=180)
+@shared_task(name="charters.tasks.review_reminders_due", **fan_out_options(seconds=180))
 def review_reminders_due() -> int:
     """Celery beat, daily: one task per organisation with reviews still to sign off in an open
     period. Each stage of reminder goes out once, so an extra run sends nothing twice."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.db import OperationalError
 from django.db.models import Q
 from django.utils import timezone
 
+from wellbeing.task_options import fan_out_options, task_options
 from wellbeing.tenancy.context import organisation_scope, organisation_task, platform_scope
 
 from . import services
@@ -17,16 +17,7 @@ from .models import Survey
 logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    name="surveys.response_counts_refresh",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=5,
-    soft_time_limit=100,
-    time_limit=120,
-)
+@shared_task(name="surveys.response_counts_refresh", **task_options(seconds=120))
 @organisation_task
 def response_counts_refresh_task(organisation_id: int, survey_id: int) -> None:
     survey = Survey.objects.filter(pk=survey_id).first()
@@ -34,13 +25,7 @@ def response_counts_refresh_task(organisation_id: int, survey_id: int) -> None:
         services.response_counts_refresh(survey=survey)
 
 
-@shared_task(
-    name="surveys.tasks.open_and_close_due_surveys",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=540,
-    time_limit=600,
-)
+@shared_task(name="surveys.tasks.open_and_close_due_surveys", **fan_out_options(seconds=600))
 def open_and_close_due_surveys() -> dict[str, int]:
     """Celery beat, every few minutes: open and close the surveys whose time has come, each
     organisation in its own scope (and transaction), so one organisation's failure does not
@@ -70,12 +55,9 @@ def open_and_close_due_surveys() -> dict[str, int]:
 
 
 # --- Distribution: invitations and reminders ----------------------------------------------------
-_SEND_OPTIONS = {
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-    "soft_time_limit": 540,
-    "time_limit": 600,
-}
+# Not retried as a whole: each person is sent in a transaction of their own, and whoever a
+# failure left out is picked up by the next scheduled run.
+_SEND_OPTIONS = task_options(seconds=600, retries=0)
 
 
 def _each_in_own_transaction(organisation_id: int, ids: list[int], send_one) -> dict[str, int]:
@@ -121,8 +103,7 @@ def reminders_send_task(organisation_id: int, survey_id: int, invitation_ids: li
     )
 
 
-@shared_task(name="surveys.tasks.distribute_due", acks_late=True, reject_on_worker_lost=True,
-             soft_time_limit=540, time_limit=600)
+@shared_task(name="surveys.tasks.distribute_due", **fan_out_options(seconds=600))
 def distribute_due() -> dict[str, int]:
     """Celery beat, every half hour: for each open survey, invite people who joined the roster
     since the last run (everyone, the first time after opening) and queue the reminders whose
@@ -148,17 +129,7 @@ def distribute_due() -> dict[str, int]:
 
 
 # --- Releases ----------------------------------------------------------------------------------
-@shared_task(
-    name="surveys.release_build",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=5,
-    soft_time_limit=840,
-    time_limit=900,
-)
+@shared_task(name="surveys.release_build", **task_options(seconds=900, backoff_max=600))
 def release_build_task(
     organisation_id: int, survey_id: int, kind: str, requested_by_id: int | None = None,
     requested_at: str | None = None,
@@ -182,17 +153,7 @@ def release_build_task(
     return release.pk
 
 
-@shared_task(
-    name="surveys.storage_scrub",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=5,
-    soft_time_limit=1740,
-    time_limit=1800,
-)
+@shared_task(name="surveys.storage_scrub", **task_options(seconds=1800, backoff_max=600))
 @organisation_task
 def storage_scrub_task(organisation_id: int, survey_id: int) -> None:
     """Queued after a survey's final release: rewrite its stored answers without ordering traces."""
@@ -203,14 +164,7 @@ def storage_scrub_task(organisation_id: int, survey_id: int) -> None:
         release_storage_scrub(survey=survey)
 
 
-@shared_task(
-    name="surveys.results_xlsx_store",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=5,
-)
+@shared_task(name="surveys.results_xlsx_store", **task_options(seconds=900))
 @organisation_task
 def results_xlsx_store_task(organisation_id: int, release_id: int, all_schools: bool, school_ids: list[int],
                             language: str) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from celery import Task, shared_task
-from django.db import OperationalError
+
+from wellbeing.task_options import task_options
 
 from . import services
 from .context import organisation_scope, organisation_task
@@ -20,11 +21,7 @@ class RosterImportTask(Task):
 @shared_task(
     base=RosterImportTask,
     name="tenancy.roster_import_process",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=3,
+    **task_options(seconds=1800, retries=3),
 )
 @organisation_task
 def roster_import_process_task(organisation_id: int, roster_import_id: int) -> None:
