@@ -26,9 +26,10 @@ class YouSaidWeDid(OrganisationOwned):
     action = models.ForeignKey(
         Action, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("action")
     )
-    # The finding quoted, as in ActionFinding. TODO(results): a ForeignKey to the result cell.
-    finding_release_id = models.BigIntegerField(null=True, blank=True)
-    finding_cell_key = models.CharField(max_length=300, blank=True)
+    # The finding quoted: a result cell of a published release, as in ActionFinding (whose note
+    # on DO_NOTHING applies here too).
+    finding_cell = models.ForeignKey("surveys.ResultCell", null=True, blank=True, on_delete=models.DO_NOTHING,
+                                     related_name="+", verbose_name=_("result cell"))
     finding_label = models.CharField(max_length=300, blank=True)
     quoted_value = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
     quoted_unit = models.CharField(max_length=10, blank=True)
@@ -44,7 +45,7 @@ class YouSaidWeDid(OrganisationOwned):
         constraints = [
             models.CheckConstraint(
                 name="quote_needs_a_finding",
-                condition=Q(quoted_value__isnull=True) | Q(finding_release_id__isnull=False),
+                condition=Q(quoted_value__isnull=True) | Q(finding_cell__isnull=False),
             ),
         ]
 

@@ -76,8 +76,7 @@ def post_publish(*, organisation, you_said: str, we_did: str, school=None, actio
 
     return YouSaidWeDid.objects.create(
         organisation=organisation, school=school, you_said=you_said, we_did=we_did, action=action,
-        finding_release_id=finding.release_id if finding else None,
-        finding_cell_key=finding.cell_key if finding else "",
+        finding_cell=measures.finding_cell(release_id=finding.release_id, cell_key=finding.cell_key) if finding else None,
         finding_label=(facts.label if facts else (finding.description if finding else ""))[:300],
         quoted_value=facts.reading.value if facts else None,
         quoted_unit=facts.unit if facts else "",
