@@ -226,7 +226,9 @@ def submitter(base: str, sessions: list[str], offset: int):
 
 def drain(base: str, *, limit_seconds: float = 120.0) -> None:
     """Wait until the server answers at once again (the previous phase's queue is worked off):
-    /healthz within 200 ms three times running, or `limit_seconds`."""
+    a token-free survey page within 200 ms three times running, or `limit_seconds`. Not
+    /healthz: its worker check waits a whole second for Celery's replies, so it is never quick
+    and every phase would wait out the limit."""
     import urllib.request
 
     deadline, quick = time.monotonic() + limit_seconds, 0
@@ -234,7 +236,7 @@ def drain(base: str, *, limit_seconds: float = 120.0) -> None:
     while time.monotonic() < deadline and quick < 3:
         started = time.monotonic()
         try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=30) as response:
+            with urllib.request.urlopen(f"{base}/s/privacy/", timeout=30) as response:
                 response.read()
             quick = quick + 1 if time.monotonic() - started < 0.2 else 0
         except OSError:
@@ -350,13 +352,20 @@ def main() -> None:
         results = []
         for rate, seconds in phases:
             print(f"Offering {rate:.0f} submissions/s for {seconds:.0f} s...", flush=True)
+            cpu = time.process_time()
             result = asyncio.run(offer(rate=rate, seconds=seconds, make_request=submitter(base, sessions, offset)))
+            cpu = time.process_time() - cpu
             offset += result.offered
+            # The load generator shares the machine: its own CPU per request says whether it
+            # could be what limits the rate.
+            print(f"  load generator CPU {1000 * cpu / max(result.offered, 1):.2f} ms per request", flush=True)
             results.append(result)
             rows.append([
                 f"{rate:.0f}", f"{result.offered}", f"{result.throughput:.1f}", f"{result.p50:.0f}",
                 f"{result.p95:.0f}", f"{result.p99:.0f}", f"{result.errors}",
             ])
+            print(f"  throughput {result.throughput:.1f}/s, p50 {result.p50:.0f} ms, p95 {result.p95:.0f} ms, "
+                  f"p99 {result.p99:.0f} ms, {result.errors} errors", flush=True)
             if result.error_samples:
                 print("  errors:", result.error_samples, flush=True)
             drain(base)  # a step must not inherit the previous one's queue

@@ -7,12 +7,15 @@ each visit through it also gets a random key of its own, under which its draft i
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone, translation
 
+from wellbeing.tenancy.context import current_organisation_id
 from wellbeing.tenancy.models import Organisation
 from wellbeing.tenancy.tokens import new_token, token_hash
 
@@ -153,21 +156,66 @@ def choose_language(request, survey: Survey, draft_language: str = "") -> str:
     return offered[0]
 
 
+def _survey(survey_id: int) -> Survey:
+    """The survey, read fresh on every page (it may close at any moment) in one short
+    statement: the ORM's query building cost more than the query on this busiest of paths.
+    Its instrument is loaded only if asked for (the cached shape rarely needs it)."""
+    fields = Survey._meta.concrete_fields
+    columns = ", ".join(connection.ops.quote_name(column.column) for column in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM {connection.ops.quote_name(Survey._meta.db_table)}"
+            " WHERE organisation_id = %s AND id = %s",
+            [current_organisation_id(), survey_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise Survey.DoesNotExist
+    values = []
+    for model_field, value in zip(fields, row, strict=True):
+        for convert in model_field.get_db_converters(connection):
+            value = convert(value, model_field.cached_col, connection)
+        values.append(value)
+    return Survey.from_db(connection.alias, [model_field.attname for model_field in fields], values)
+
+
+def _draft(key: str | None, survey: Survey) -> dict | None:
+    """The unexpired draft under `key`, as plain values. Read on every survey page, so in one
+    short statement rather than through the ORM (row-level security applies all the same)."""
+    if not key:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT answers, demographics, comments, language FROM {connection.ops.quote_name(Draft._meta.db_table)}"
+            " WHERE organisation_id = %s AND token_hash = %s AND survey_id = %s AND expires_at > %s",
+            [current_organisation_id(), key, survey.pk, timezone.now()],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    # jsonb arrives as text through Django's connection; decoded as JSONField would.
+    answers, demographics, comments = (json.loads(value) if isinstance(value, str) else value for value in row[:3])
+    return {"answers": answers, "demographics": demographics, "comments": comments, "language": row[3]}
+
+
 def load_taking(request, link: SurveyLink) -> Taking:
     """Call inside organisation_scope(link.organisation_id)."""
     data = session_data(request) or {}
-    survey = Survey.objects.select_related("instrument").get(pk=link.survey_id)
+    survey = _survey(link.survey_id)
     visit_key = data.get("visit") if link.kind == LinkKind.SCHOOL else None
     draft_key = visit_key if link.kind == LinkKind.SCHOOL else link.link_hash
-    draft = Draft.objects.filter(token_hash=draft_key, survey=survey, expires_at__gt=timezone.now()).first()
-    language = choose_language(request, survey, draft.language if draft else "")
+    draft = _draft(draft_key, survey)
+    language = choose_language(request, survey, draft["language"] if draft else "")
     shape = instrument_shape(survey)
     domains, items = shape.domains, shape.items
     demographic_questions = list(survey_demographic_questions_frozen(survey))
     comment_questions = list(shape.comment_questions)
+    by_domain: dict[int, list[Item]] = {}
+    for item in items:
+        by_domain.setdefault(item.domain_id, []).append(item)
     pages: list[Page] = []
     for domain in domains:
-        domain_items = tuple(item for item in items if item.domain_id == domain.pk)
+        domain_items = tuple(by_domain.get(domain.pk, ()))
         if domain_items:
             pages.append(Page(len(pages) + 1, "items", domain, domain_items))
     if demographic_questions:
@@ -183,8 +231,8 @@ def load_taking(request, link: SurveyLink) -> Taking:
         pages=pages,
         demographic_questions=demographic_questions,
         comment_questions=comment_questions,
-        answers=dict(draft.answers) if draft else {},
-        demographics=dict(draft.demographics) if draft else {},
-        comments=dict(draft.comments) if draft else {},
+        answers=draft["answers"] if draft else {},
+        demographics=draft["demographics"] if draft else {},
+        comments=draft["comments"] if draft else {},
         has_draft=draft is not None,
     )

@@ -379,9 +379,11 @@ def _submit(request, taking: Taking, errors: forms.Form):
             for message in messages:
                 errors.add_error(None, message)
         return None
-    session_update(request, submitted=True)
     response = redirect("take:done")
     if shared:
+        # A shared link's session remembers the send; a personal link's invitation does, so
+        # its session is not written again (one fewer round trip to the session store).
+        session_update(request, submitted=True)
         devices.mark_device_sent(response, request, survey)
         if submission.outcome is Outcome.STORED:
             devices.count_network_submission(request, survey)
