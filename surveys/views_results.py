@@ -8,7 +8,9 @@ Everything here reads result cells through surveys/results.py; nothing reads ans
 what is decided in surveys/permissions.py (`results_access`): anything a person may not see is a
 404. A release never changes, so the drawn part of each page (charts and tables) is cached under
 the release's id, the language and what the reader may see; a new release has a new id, so the
-cache moves on by itself.
+cache moves on by itself. Over that, the organisation, school and item pages are kept whole per
+release, address, language and kind of reader (dashboard_pages.py): a view of a kept page runs
+the permission checks and one small query for the published release, and draws nothing.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from django.views.decorators.http import require_GET
 
 from wellbeing.tenancy.models import School
 
-from . import charts, permissions, selectors
+from . import charts, dashboard_pages, permissions, selectors
 from .hooks import cell_actions
 from .models import (
     DemographicQuestion,
@@ -47,7 +49,6 @@ from .results import (
     place_results,
     question_cut,
     release_comments,
-    release_current,
     release_domains,
     release_drivers,
     release_reliability,
@@ -161,9 +162,14 @@ def _with_actions(request, body: str, cells: dict[str, ResultCell]) -> str:
 
 def _survey_and_release(request, survey_id: int):
     results = permissions.results_access(access=request.access)
+    # The published release and its survey in one query (every dashboard view asks); the
+    # survey alone when nothing is published yet.
+    release = (Release.objects.filter(survey_id=survey_id, status=Release.Status.PUBLISHED)
+               .select_related("survey__instrument", "survey__organisation").first())
+    if release is not None:
+        return results, release.survey, release
     survey = get_object_or_404(Survey.objects.select_related("instrument", "organisation"), pk=survey_id)
-    release = release_current(survey=survey)
-    return results, survey, release
+    return results, survey, None
 
 
 @dataclass(frozen=True)
@@ -265,14 +271,51 @@ def index(request, org):
 
 @require_GET
 def organisation_dashboard(request, org, survey_id):
-    results, survey, release = _survey_and_release(request, survey_id)
-    if release is None:
-        return _no_release(request, survey)
+    results = permissions.results_access(access=request.access)
+    current = _current(survey_id)
+
+    def draw(drawing):
+        _results, survey, release = _survey_and_release(request, survey_id)
+        if release is None:
+            drawing.canonical = False
+            return _no_release(request, survey)
+        drawing.canonical = current is not None and release.pk == current.release_id
+        return _organisation_page(request, results, survey, release, drawing)
+
+    if current is None:
+        return draw(dashboard_pages.Drawing({}))
+    return dashboard_pages.page(request, ("organisation", current.tag, current.title), params=("area",), draw=draw)
+
+
+@dataclass(frozen=True)
+class Current:
+    """What a kept page is looked up by: the survey's published release (its tag) and the
+    survey's title (which may change without a new release)."""
+
+    release_id: int
+    tag: str
+    title: str
+
+
+def _current(survey_id: int) -> Current | None:
+    """The survey's published release, read with as little as a kept page needs (one small
+    query on every view); None when nothing is published or the survey is not this
+    organisation's."""
+    found = (Release.objects.filter(survey_id=survey_id, status=Release.Status.PUBLISHED)
+             .values_list("pk", "created_at", "survey__title").first())
+    if found is None:
+        return None
+    pk, created_at, title = found
+    return Current(release_id=pk, tag=f"{pk}@{created_at.timestamp()}", title=title)
+
+
+def _organisation_page(request, results, survey, release, drawing):
     k = survey.threshold
     language = _language()
     frame = _frame(survey, release)
     domains, releases = frame.domains, frame.releases
     area = _domain_param(request, domains)
+    drawing.canonical = drawing.canonical and _chosen(request, "area", area)
     key = ("organisation", _tag(release), language, results.scope_key, area.code if area else "")
 
     def build():
@@ -330,8 +373,14 @@ def organisation_dashboard(request, org, survey_id):
     drawn = _cached(key, build)
     return render(request, "surveys/results/organisation.html", {
         "survey": survey, "drawn": drawn, "results": results, "k": k,
-        "body": _with_actions(request, drawn["body"], drawn["action_cells"]),
+        "body": _with_actions(request, drawn["body"], drawn["action_cells"]), **drawing.context,
     })
+
+
+def _chosen(request, param: str, choice) -> bool:
+    """Whether the address's `param` is absent or names `choice` (the page kept for it is then
+    the page of that choice; a made-up value is drawn, not kept)."""
+    return param not in request.GET or (choice is not None and request.GET[param] == choice.code)
 
 
 def _in_cluster(row) -> bool:
@@ -407,19 +456,42 @@ def _drivers(release, language) -> list[dict]:
 
 @require_GET
 def school_dashboard(request, org, survey_id, school_id):
-    results, survey, release = _survey_and_release(request, survey_id)
-    if release is None:
-        permissions.require_results_school(results=results, school_id=int(school_id),
-                                           survey_school_ids=selectors.survey_school_ids(survey=survey))
-        return _no_release(request, survey)
+    results = permissions.results_access(access=request.access)
+    school_id = int(school_id)
+    current = _current(survey_id)
+
+    def draw(drawing):
+        _results, survey, release = _survey_and_release(request, survey_id)
+        if release is None:
+            permissions.require_results_school(results=results, school_id=school_id,
+                                               survey_school_ids=selectors.survey_school_ids(survey=survey))
+            drawing.canonical = False
+            return _no_release(request, survey)
+        drawing.canonical = current is not None and release.pk == current.release_id
+        school = get_object_or_404(School, pk=school_id)
+        return _school_page(request, results, survey, release, school, drawing)
+
+    if current is None:
+        return draw(dashboard_pages.Drawing({}))
+    # Checked on every view, kept page or not; that the school is one of the survey's is
+    # checked when the page is drawn (a page is kept only once drawn).
+    permissions.require(results.can_read_school(school_id))
+    name = School.objects.filter(pk=school_id).values_list("name", flat=True).first()
+    if name is None:
+        raise Http404
+    return dashboard_pages.page(request, ("school", current.tag, current.title, school_id, name),
+                                params=("area", "cut"), draw=draw)
+
+
+def _school_page(request, results, survey, release, school, drawing):
     frame = _frame(survey, release)
-    permissions.require_results_school(results=results, school_id=int(school_id), survey_school_ids=frame.school_ids)
-    school = get_object_or_404(School, pk=school_id)
+    permissions.require_results_school(results=results, school_id=school.pk, survey_school_ids=frame.school_ids)
     k = survey.threshold
     language = _language()
     domains, questions, releases = frame.domains, frame.questions, frame.releases
     area = _domain_param(request, domains)
     question = next((q for q in questions if q.code == request.GET.get("cut", "")), questions[0] if questions else None)
+    drawing.canonical = drawing.canonical and _chosen(request, "area", area) and _chosen(request, "cut", question)
     key = ("school", _tag(release), language, school.pk, school.name, area.code if area else "",
            question.pk if question else "")
 
@@ -492,7 +564,7 @@ def school_dashboard(request, org, survey_id, school_id):
     return render(request, "surveys/results/school.html", {
         "survey": survey, "school": school, "drawn": drawn, "results": results, "k": k,
         "can_read_comments": results.can_read_comments(school.pk),
-        "body": _with_actions(request, drawn["body"], drawn["action_cells"]),
+        "body": _with_actions(request, drawn["body"], drawn["action_cells"]), **drawing.context,
     })
 
 
@@ -502,6 +574,12 @@ def item_drilldown_page(request, org, survey_id, item_id):
     item = get_object_or_404(Item.objects.select_related("domain"), pk=item_id, instrument_id=survey.instrument_id)
     if release is None:
         return _no_release(request, survey)
+    names = (survey.title, survey.organisation.slug, item.pk)
+    return dashboard_pages.page(request, ("item", _tag(release), names),
+                                draw=lambda drawing: _item_page(request, results, survey, release, item, drawing))
+
+
+def _item_page(request, results, survey, release, item, drawing):
     k = survey.threshold
     language = _language()
     key = ("item", _tag(release), language, results.scope_key, item.pk)
@@ -552,7 +630,7 @@ def item_drilldown_page(request, org, survey_id, item_id):
     organisation_cell = drawn["organisation"].cell
     return render(request, "surveys/results/item.html", {
         "survey": survey, "item": item, "drawn": drawn, "results": results, "k": k, "body": drawn["body"],
-        "actions": cell_actions.links(request, organisation_cell),
+        "actions": cell_actions.links(request, organisation_cell), **drawing.context,
     })
 
 

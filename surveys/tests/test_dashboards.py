@@ -464,3 +464,94 @@ def test_each_language_has_its_own_drawing(world, released, signed_in):
     assert "Charge de travail et exigences" in french and "Workload and demands" not in french
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     assert "Workload and demands" in page(client, address).text()
+
+
+# --- whole pages kept per release and kind of reader (issue 4) ----------------------------------
+def _queries_of(client, address):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as reading:
+        response = client.get(address)
+    assert response.status_code == 200, address
+    return response, [q["sql"] for q in reading.captured_queries]
+
+
+def test_a_kept_dashboard_costs_a_handful_of_queries(world, released, signed_in):
+    """A dashboard already drawn for this kind of reader is served from the cache: the session's
+    user, the second factor, the organisation and the person's memberships (middleware), the
+    survey's published release and, for a school, the school's name. Nothing else."""
+    client = signed_in(world.user("a", Role.SCHOOL_LEAD))
+    own = released.schools[0]
+    for address, most in ((url("organisation", released), 6), (url("school", released, school_id=own.pk), 7)):
+        client.get(address)
+        response, queries = _queries_of(client, address)
+        ordinary = [q for q in queries if not q.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "SELECT set_config"))]
+        assert len(ordinary) <= most, queries
+        assert not any("surveys_resultcell" in q for q in queries)
+        assert b"<svg" in response.content
+
+
+def test_a_kept_page_is_shared_by_readers_of_one_kind_but_names_each_and_has_their_csrf_token(
+        world, released, signed_in):
+    from django.test import Client
+
+    from conftest import login_with_mfa
+    from wellbeing.tenancy.tests.factories import MembershipFactory, UserFactory
+
+    first = world.user("a", Role.ORGANISATION_LEAD)
+    with organisation_scope(released.organisation):
+        second = UserFactory(email="second-lead@a.example.org")
+        MembershipFactory(user=second, role=Role.ORGANISATION_LEAD)
+    address = url("school", released, school_id=released.schools[1].pk)
+    seen = {}
+    for user in (first, second):
+        client = login_with_mfa(Client(enforce_csrf_checks=True), user)
+        response = client.get(address)
+        content = response.content.decode()
+        assert user.email in content
+        assert not re.search(r"sw[0-9a-f]{32}", content)  # no placeholder left unfilled
+        seen[user.email] = without_tokens(response.content).replace(user.email, "")
+        # The page's token is this person's: the language form posts with it.
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', content).group(1)
+        assert client.post(reverse("set_language"), {"language": "en", "next": address,
+                                                     "csrfmiddlewaretoken": token}).status_code == 302
+    assert first.email not in seen[second.email] and second.email not in seen[first.email]
+    assert seen[first.email] == seen[second.email]
+
+
+def test_kept_pages_never_cross_roles_or_organisations(world, released, signed_in):
+    """A school lead's kept page never reaches the organisation lead or the other way round,
+    another school stays a 404 after the lead's own page is kept, and another organisation's
+    lead still gets a 404 for the kept page's address."""
+    own, other = released.schools
+    lead = signed_in(world.user("a", Role.SCHOOL_LEAD))
+    organisation_page = page(lead, url("organisation", released))
+    assert [row[0] for row in organisation_page.table("% favourable by school and area")] == [
+        "Whole organisation", own.name]
+    page(lead, url("school", released, school_id=own.pk))
+    assert lead.get(url("school", released, school_id=other.pk)).status_code == 404
+    from django.test import Client
+
+    from conftest import login_with_mfa
+
+    organisation_lead = login_with_mfa(Client(), world.user("a", Role.ORGANISATION_LEAD))
+    rows = page(organisation_lead, url("organisation", released)).table("% favourable by school and area")
+    assert {row[0] for row in rows} == {"Whole organisation", own.name, other.name}
+    stranger = login_with_mfa(Client(), world.user("b", Role.ORGANISATION_LEAD))
+    assert stranger.get(url("school", released, school_id=own.pk)).status_code == 404
+    assert stranger.get(url("organisation", released)).status_code == 404
+
+
+def test_a_made_up_choice_is_drawn_but_not_kept(world, released, signed_in):
+    """Addresses with made-up choices or other parameters are drawn for the request, never kept
+    (made-up addresses must not fill the cache): asked twice, they are drawn twice."""
+    client = signed_in(world.user("a", Role.ORGANISATION_LEAD))
+    address = url("organisation", released)
+    page(client, address)
+    _response, kept = _queries_of(client, address)
+    assert not any("surveys_instrument" in q for q in kept)
+    for query in ("?area=no-such-area", "?area=x&area=y", "?other=1"):
+        assert "Workload and demands" in page(client, address + query).text()
+        response, queries = _queries_of(client, address + query)
+        assert any("surveys_instrument" in q for q in queries), query  # drawn again
