@@ -25,7 +25,6 @@ from django.utils.translation import gettext as _
 from actionplans.models import Action, ActionPlan, Objective, WorkloadAssessment
 from charters import selectors as charter_selectors
 from charters.models import Rating, Review, ReviewPeriod
-from charters.permissions import OverviewScope
 from surveys import results
 from surveys.charts import Value, cell_value
 from surveys.models import Release
@@ -45,7 +44,8 @@ Progress = Callable[[str, int], None]
 
 def value_data(value: Value) -> dict:
     """A chart Value as JSON (surveys.charts.Value(**data) reads it back)."""
-    data = dataclasses.asdict(value)
+    # Flat fields: no need for asdict's deep copy (thousands of cells in a large trust's heatmap).
+    data = {field.name: getattr(value, field.name) for field in dataclasses.fields(value)}
     if data["distribution"] is not None:
         data["distribution"] = list(data["distribution"])
     return data
@@ -210,7 +210,13 @@ def _heatmap(release: Release, domains, language: str) -> dict:
         values = [
             value_data(Value.hidden("small_school")) if small else cell_data(cell) for cell in place.cells
         ]
+        # Where the place differs significantly from the rest of the organisation (points of %
+        # favourable, as released with a fully shown cell); None elsewhere.
+        differences = [
+            round(cell.difference) if not small and _differs(cell) else None for cell in place.cells
+        ]
         return {"label": label, "respondents": _count_data(place.count), "values": values,
+                "differences": differences,
                 "cluster": place.count.cluster.label if small and place.count.cluster_id else ""}
 
     return {
@@ -218,6 +224,11 @@ def _heatmap(release: Release, domains, language: str) -> dict:
         "organisation": row(heatmap.organisation, _("Whole organisation")),
         "rows": [row(place, place.label) for place in heatmap.rows],
     }
+
+
+def _differs(cell) -> bool:
+    return (cell is not None and cell.is_reportable and cell.disclosure == "full" and cell.difference is not None
+            and bool(cell.difference_significant) and round(cell.difference) != 0)
 
 
 def _trend(survey, school, domains, language: str) -> dict:
@@ -249,6 +260,7 @@ def _objectives(objectives: list[Objective], k: int) -> list[dict]:
         rows.append({
             "title": objective.title,
             "scope": objective.school.name if objective.school_id else _("Whole organisation"),
+            "organisation_wide": not objective.school_id,
             "measure": objective.measure_name,
             "unit": objective.unit,
             "baseline": _number(objective.baseline_value),
@@ -315,34 +327,43 @@ LEVEL_SHORT = {Rating.Level.NOT_STARTED: "·", Rating.Level.DEVELOPING: "D", Rat
 
 
 def _charter(organisation: Organisation, school: School | None, language: str) -> dict | None:
+    """The charter grid of the latest period with a signed-off review: the places (the
+    organisation's own review first, then the schools by name, as the charter overview orders
+    them; for a governors' report only their school) and each one's rating of each commitment.
+    A board reads signed-off reviews only. The levels are read in one query: the overview's
+    evidence and changes, one place at a time, are not printed here and cost a 200-school trust
+    most of its composing time."""
     period = (
         ReviewPeriod.objects.filter(reviews__status=Review.Status.SIGNED_OFF)
         .order_by("-opens_on", "-id").select_related("version").first()
     )
     if period is None:
         return None
-    scope = (OverviewScope(None, True, frozenset(), False) if school is None
-             else OverviewScope(frozenset({school.pk}), False, frozenset(), False))
-    grid = charter_selectors.overview(period=period, scope=scope, organisation_name=organisation.name)
-    commitments = [
-        {"number": n, "text": row.commitment.statement_in(language)} for n, row in enumerate(grid.rows, start=1)
-    ]
+    commitments = charter_selectors.commitments_of(version=period.version)
+    reviews = Review.objects.filter(period=period).select_related("school")
+    reviews = reviews.filter(school=school) if school is not None else reviews
+    reviews = sorted(reviews, key=lambda r: (r.school_id is not None, r.school.name if r.school_id else "", r.school_id or 0))
+    signed_off = [review.pk for review in reviews if review.is_signed_off]
+    levels_of: dict[int, dict[int, str]] = {review_id: {} for review_id in signed_off}
+    for review_id, commitment_id, level in Rating.objects.filter(review_id__in=signed_off).values_list(
+            "review_id", "commitment_id", "level"):
+        levels_of[review_id][commitment_id] = level
     places = []
-    for j, column in enumerate(grid.columns):
-        if not column.shown:
-            places.append({"label": column.label, "shown": False, "levels": []})
+    for review in reviews:
+        label = review.school.name if review.school_id else organisation.name
+        if not review.is_signed_off:
+            places.append({"label": label, "shown": False, "levels": []})
             continue
-        levels = []
-        for row in grid.rows:
-            cell = row.cells[j]
-            levels.append(cell.rating.level if cell.rating is not None else "")
-        places.append({"label": column.label, "shown": True, "levels": levels,
+        levels = [levels_of[review.pk].get(c.pk, "") for c in commitments]
+        places.append({"label": label, "shown": True, "levels": levels,
                        "counts": [levels.count(level) for level in Rating.Level.values]})
     return {
         "period": period.name,
         "levels": [{"code": code, "label": str(label), "short": LEVEL_SHORT[code]}
                    for code, label in Rating.Level.choices],
-        "commitments": commitments,
+        "commitments": [
+            {"number": n, "text": c.statement_in(language)} for n, c in enumerate(commitments, start=1)
+        ],
         "places": places,
     }
 

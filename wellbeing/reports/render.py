@@ -18,6 +18,17 @@ from surveys import charts
 from surveys.charts import Value
 
 HEATMAP_ROWS_PER_CHART = 24
+# A large organisation (more places than this) gets the board's view: its own figures, the
+# schools that differ significantly from the rest of it, summaries of the charter and objectives,
+# and every school's figures in a compact appendix. Its full grids (200 schools x 14 areas drawn
+# and then tabulated, 200 x 14 charter ratings) were dozens of pages nobody reads at a board
+# meeting, and almost all of WeasyPrint's time: the cost of a PDF grows with its cells and the
+# text drawn in its charts, not with its pages.
+LARGE_ORGANISATION_PLACES = 24
+# The heatmap of a large organisation: itself and the schools that differ most, on one page.
+HEATMAP_STANDOUTS = 16
+OBJECTIVES_LISTED = 40
+ATTENTION = ("at_risk", "off_track", "not_met")
 TREND_SERIES_PER_CHART = 4
 # PDF/UA-1: tagged, with the document's language and title (WeasyPrint 66 supports it).
 PDF_VARIANT = "pdf/ua-1"
@@ -73,24 +84,22 @@ def _context(data: dict) -> dict:
 
     heatmap = data.get("heatmap")
     if heatmap:
-        rows = [heatmap["organisation"], *heatmap["rows"]]
-        parts = []
-        for start in range(0, len(rows), HEATMAP_ROWS_PER_CHART):
-            chunk = rows[start:start + HEATMAP_ROWS_PER_CHART]
-            parts.append(charts.heatmap(
-                [r["label"] for r in chunk], heatmap["columns"],
-                [[value(v) for v in r["values"]] for r in chunk],
-                title=gettext("Heatmap of %% favourable by school, part %(n)s of %(of)s") % {
-                    "n": start // HEATMAP_ROWS_PER_CHART + 1,
-                    "of": (len(rows) + HEATMAP_ROWS_PER_CHART - 1) // HEATMAP_ROWS_PER_CHART},
-                k=k,
-            ))
-        context["heatmap_charts"] = parts
-        context["school_rows"] = [
-            {"label": r["label"], "respondents": r["respondents"], "cluster": r.get("cluster", ""),
-             "values": [shown(v, k) for v in r["values"]]}
-            for r in rows
-        ]
+        context.update(_schools(heatmap, k))
+
+    charter = data.get("charter")
+    if charter and len(charter["places"]) > LARGE_ORGANISATION_PLACES:
+        context.update(_charter_summary(charter))
+
+    objectives = data["objectives"]
+    if len(objectives) > OBJECTIVES_LISTED:
+        # A board reads its own objectives and those needing attention; the others are in each
+        # school's governors' report.
+        listed = [o for o in objectives if o.get("organisation_wide") or o["status"] in ATTENTION]
+        context["objectives_listed"] = listed
+        context["objectives_not_listed"] = len(objectives) - len(listed)
+    else:
+        context["objectives_listed"] = objectives
+        context["objectives_not_listed"] = 0
 
     trend = data["trend"]
     if len(trend["waves"]) > 1:
@@ -107,6 +116,73 @@ def _context(data: dict) -> dict:
         {"label": s["label"], "values": [shown(v, k) for v in s["values"]]} for s in trend["series"]
     ]
     return context
+
+
+def _signed(points: int) -> str:
+    return f"+{points}" if points > 0 else f"\u2212{-points}"
+
+
+def _schools(heatmap: dict, k: int) -> dict:
+    """The schools section: the heatmap (every place, or for a large organisation the places that
+    differ most from the rest of it), the places that differ significantly, every place's row."""
+    columns, places = heatmap["columns"], heatmap["rows"]
+    standouts = []
+    for index, row in enumerate(places):
+        differences = row.get("differences") or [None] * len(columns)
+        lower, higher = [], []
+        for column, v, difference in zip(columns, row["values"], differences, strict=True):
+            if difference is None:
+                continue
+            text = gettext("%(area)s %(value)s (%(difference)s)") % {
+                "area": column, "value": charts.value_text(value(v), k), "difference": _signed(difference)}
+            (lower if difference < 0 else higher).append(text)
+        if lower or higher:
+            salience = (-(len(lower) + len(higher)), -sum(abs(d) for d in differences if d is not None), index)
+            standouts.append({"label": row["label"], "lower": lower, "higher": higher, "index": index,
+                              "salience": salience})
+    large = len(places) > LARGE_ORGANISATION_PLACES
+    if large:
+        chosen = sorted(s["index"] for s in sorted(standouts, key=lambda s: s["salience"])[:HEATMAP_STANDOUTS])
+        drawn = [heatmap["organisation"], *(places[i] for i in chosen)] if chosen else []
+    else:
+        drawn = [heatmap["organisation"], *places]
+    parts = []
+    for start in range(0, len(drawn), HEATMAP_ROWS_PER_CHART):
+        chunk = drawn[start:start + HEATMAP_ROWS_PER_CHART]
+        if large:
+            title = gettext("Heatmap of %% favourable: the organisation and the %(n)s schools that differ most "
+                            "from the rest of it") % {"n": len(drawn) - 1}
+        else:
+            title = gettext("Heatmap of %% favourable by school, part %(n)s of %(of)s") % {
+                "n": start // HEATMAP_ROWS_PER_CHART + 1,
+                "of": (len(drawn) + HEATMAP_ROWS_PER_CHART - 1) // HEATMAP_ROWS_PER_CHART}
+        parts.append(charts.heatmap(
+            [r["label"] for r in chunk], columns, [[value(v) for v in r["values"]] for r in chunk], title=title, k=k))
+    return {
+        "heatmap_charts": parts,
+        "schools_large": large,
+        "standouts": standouts,
+        "school_rows": [
+            {"label": r["label"], "respondents": r["respondents"], "cluster": r.get("cluster", ""),
+             "values": [shown(v, k) for v in r["values"]]}
+            for r in [heatmap["organisation"], *places]
+        ],
+    }
+
+
+def _charter_summary(charter: dict) -> dict:
+    """A large organisation's charter: how many places rate each commitment at each level."""
+    rated = [place for place in charter["places"] if place["shown"]]
+    return {
+        "charter_large": True,
+        "charter_signed_off": len(rated),
+        "charter_not_signed_off": [place["label"] for place in charter["places"] if not place["shown"]],
+        "charter_summary": [
+            {"number": c["number"], "text": c["text"],
+             "counts": [sum(1 for place in rated if place["levels"][i] == level["code"]) for level in charter["levels"]]}
+            for i, c in enumerate(charter["commitments"])
+        ],
+    }
 
 
 def render_html(data: dict) -> str:

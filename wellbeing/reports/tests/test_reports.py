@@ -20,7 +20,7 @@ from wellbeing.reports import render, services
 from wellbeing.reports.models import BoardMeeting, BoardReport, ReportFrozen
 from wellbeing.tenancy.context import organisation_scope
 
-from .test_demo_report import pdf_text, squash
+from .test_demo_report import pdf_outline, pdf_text, squash
 
 pytestmark = pytest.mark.django_db
 
@@ -120,6 +120,39 @@ def test_a_hidden_cell_reads_fewer_than_k_in_the_pdf_and_its_number_is_nowhere(w
     assert any(school.name in line and f"fewer than {k}" in line for line in text.splitlines())
     assert f"The minimum reporting group for this survey is {k}" in squash(text)
     assert shown_before is not None
+
+
+def test_a_large_organisations_report_keeps_every_school_in_its_appendix(world, trust, tmp_path, monkeypatch):
+    """The large organisation's layout (200 schools in the benchmark), tried on two schools: the
+    heatmap only of the schools that differ, summaries of objectives, every school's figures in
+    the appendix, a hidden cell still reading "fewer than k" there."""
+    organisation, release = trust
+    monkeypatch.setattr(render, "LARGE_ORGANISATION_PLACES", 1)
+    monkeypatch.setattr(render, "OBJECTIVES_LISTED", 0)
+    school = world.school("a", 1)
+    with organisation_scope(organisation):
+        ResultCell.objects.filter(release=release, key=f"school/school:{school.pk}/-/domain:workload").update(
+            disclosure="suppressed", suppression="complementary", respondents=None, n=None, distribution=None,
+            mean=None, sd=None, pct_favourable=None, pct_neutral=None, pct_unfavourable=None, favourable_share=None,
+            ci_low=None, ci_high=None, favourable_band_low=None, favourable_band_high=None, change=None,
+            mean_change=None, difference=None, mean_difference=None)
+        k = release.survey.threshold
+    report = ready_report(organisation)
+    text = pdf_text(bytes(report.pdf), tmp_path)
+    flat = squash(text)
+    appendix = squash(text[text.index("Appendix: results by school"):])
+    for row in report.data["heatmap"]["rows"]:
+        assert row["label"] in appendix
+        assert all(d is None or isinstance(d, int) for d in row["differences"])
+    assert any(school.name in line and f"fewer than {k}" in line for line in text.splitlines())
+    assert "Objectives by status" in flat
+    for objective in report.data["objectives"]:  # the board's own, and those needing attention
+        listed = objective["organisation_wide"] or objective["status"] in render.ATTENTION
+        assert (objective["title"] in flat) == listed, objective
+    assert "Schools that differ from the rest of the organisation" in flat
+    outline = pdf_outline(bytes(report.pdf), tmp_path)
+    assert "Appendix: results by school" in outline and "Schools" in outline
+    assert render.render_html(report.data) == report.html
 
 
 # --- who sees what ----------------------------------------------------------------------------
