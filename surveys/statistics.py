@@ -149,7 +149,24 @@ class CountStatistics:
     ci_high: list[float | None]
 
 
-def count_statistics(counts) -> CountStatistics:
+@dataclass(frozen=True)
+class CountArrays:
+    """The same as CountStatistics as numpy arrays, NaN where CountStatistics has None."""
+
+    n: np.ndarray
+    favourable: np.ndarray
+    neutral: np.ndarray
+    unfavourable: np.ndarray
+    total: np.ndarray
+    squares: np.ndarray
+    mean: np.ndarray
+    sd: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+
+
+def count_arrays(counts) -> CountArrays:
+    """count_statistics as arrays (one row of counts of the values 1..5 per distribution)."""
     counts = np.asarray(counts, dtype=np.int64).reshape(-1, 5)
     n = counts.sum(axis=1)
     as_float = counts.astype(float)
@@ -164,21 +181,105 @@ def count_statistics(counts) -> CountStatistics:
     with np.errstate(divide="ignore", invalid="ignore"):
         variance = np.maximum((squares - total * total / safe_n) / (safe_n - 1), 0.0)
     sd = np.sqrt(np.where(n >= 2, variance, 0.0))
-    z2 = Z95 * Z95
-    centre = (favourable + z2 / (2 * safe_n)) / (1 + z2 / safe_n)
-    half = Z95 / (1 + z2 / safe_n) * np.sqrt(
-        np.maximum(favourable * (1 - favourable) / safe_n + z2 / (4 * safe_n * safe_n), 0.0)
+    low, high = _wilson_arrays(favourable, safe_n)
+    return CountArrays(
+        n=n, favourable=favourable, neutral=neutral, unfavourable=unfavourable, total=total, squares=squares,
+        mean=np.where(has, mean, np.nan), sd=np.where(n >= 2, sd, np.nan),
+        ci_low=np.where(has, low, np.nan), ci_high=np.where(has, high, np.nan),
     )
-    low = np.where(favourable <= 0, 0.0, np.maximum(0.0, centre - half))
-    high = np.where(favourable >= 1, 1.0, np.minimum(1.0, centre + half))
-    has_list, two = has.tolist(), (n >= 2).tolist()
+
+
+def _wilson_arrays(share: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """wilson_interval element by element (n > 0), the same floating-point operations."""
+    z2 = Z95 * Z95
+    centre = (share + z2 / (2 * n)) / (1 + z2 / n)
+    half = Z95 / (1 + z2 / n) * np.sqrt(np.maximum(share * (1 - share) / n + z2 / (4 * n * n), 0.0))
+    low = np.where(share <= 0, 0.0, np.maximum(0.0, centre - half))
+    high = np.where(share >= 1, 1.0, np.minimum(1.0, centre + half))
+    return low, high
+
+
+def wilson_intervals(share, n) -> tuple[np.ndarray, np.ndarray]:
+    """wilson_interval of many (share, n) at once (every n > 0): the same numbers."""
+    share = np.asarray(share, dtype=float)
+    n = np.asarray(n, dtype=float)
+    if (n <= 0).any():
+        raise ValueError("an interval needs at least one answer")
+    return _wilson_arrays(share, n)
+
+
+def means_and_sds(n, total, total_of_squares) -> tuple[np.ndarray, np.ndarray]:
+    """mean_and_sd of many (n, sum, sum of squares) at once (every n > 0); sd NaN under two."""
+    n = np.asarray(n, dtype=float)
+    total = np.asarray(total, dtype=float)
+    total_of_squares = np.asarray(total_of_squares, dtype=float)
+    if (n <= 0).any():
+        raise ValueError("a mean needs at least one value")
+    mean = total / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        variance = np.maximum((total_of_squares - total * total / n) / (n - 1), 0.0)
+    return mean, np.where(n >= 2, np.sqrt(np.where(n >= 2, variance, 0.0)), np.nan)
+
+
+def largest_remainders(shares) -> np.ndarray:
+    """largest_remainder(row, 100) of every row of an (N, 3) array of non-negative shares, as
+    an (N, 3) integer array: the same rule and the same floating-point operations."""
+    shares = np.asarray(shares, dtype=float).reshape(-1, 3)
+    if (shares < 0).any():
+        raise ValueError("largest_remainder needs non-negative values")
+    whole = (shares[:, 0] + shares[:, 1]) + shares[:, 2]
+    empty = whole == 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        quotas = shares * 100 / np.where(empty, 1.0, whole)[:, None]
+    floors = np.floor(quotas + 1e-9)
+    left = 100 - floors.sum(axis=1)
+    remainders = quotas - floors
+    rank = np.zeros(shares.shape, dtype=np.int64)
+    for i in range(3):
+        for j in range(3):
+            if i == j:
+                continue
+            # j comes before i in the order (-remainder, -value, position)
+            before = (remainders[:, j] > remainders[:, i]) | (
+                (remainders[:, j] == remainders[:, i])
+                & ((shares[:, j] > shares[:, i]) | ((shares[:, j] == shares[:, i]) & (j < i)))
+            )
+            rank[:, i] += before
+    result = floors.astype(np.int64) + (rank < left[:, None])
+    result[empty] = 0
+    return result
+
+
+def rounded(values, digits: int) -> list[float | None]:
+    """[round(v, digits) for v in values] (Python's correctly rounded decimal rounding), None
+    for NaN; vectorised, falling back to round() where a value is within reach of a tie."""
+    values = np.asarray(values, dtype=float)
+    scale = 10.0**digits
+    scaled = values * scale
+    whole = np.rint(scaled)
+    result = whole / scale
+    missing = np.isnan(values)
+    fraction = np.abs(scaled - np.trunc(scaled))
+    near_tie = ~missing & ((np.abs(fraction - 0.5) < 1e-6) | (np.abs(scaled) >= 2.0**50))
+    found = result.tolist()
+    for i in np.flatnonzero(near_tie).tolist():
+        found[i] = round(float(values[i]), digits)
+    for i in np.flatnonzero(missing).tolist():
+        found[i] = None
+    return found
+
+
+def count_statistics(counts) -> CountStatistics:
+    found = count_arrays(counts)
+    n = found.n
+    has_list, two = (n > 0).tolist(), (n >= 2).tolist()
     return CountStatistics(
-        n=n.tolist(), favourable=favourable.tolist(), neutral=neutral.tolist(), unfavourable=unfavourable.tolist(),
-        total=total.tolist(), squares=squares.tolist(),
-        mean=[m if h else None for m, h in zip(mean.tolist(), has_list, strict=True)],
-        sd=[v if t else None for v, t in zip(sd.tolist(), two, strict=True)],
-        ci_low=[v if h else None for v, h in zip(low.tolist(), has_list, strict=True)],
-        ci_high=[v if h else None for v, h in zip(high.tolist(), has_list, strict=True)],
+        n=n.tolist(), favourable=found.favourable.tolist(), neutral=found.neutral.tolist(),
+        unfavourable=found.unfavourable.tolist(), total=found.total.tolist(), squares=found.squares.tolist(),
+        mean=[m if h else None for m, h in zip(found.mean.tolist(), has_list, strict=True)],
+        sd=[v if t else None for v, t in zip(found.sd.tolist(), two, strict=True)],
+        ci_low=[v if h else None for v, h in zip(found.ci_low.tolist(), has_list, strict=True)],
+        ci_high=[v if h else None for v, h in zip(found.ci_high.tolist(), has_list, strict=True)],
     )
 
 
@@ -256,30 +357,46 @@ def flag_significant(comparisons: Sequence[Comparison], *, min_gap: float) -> li
     return flags
 
 
-def proportion_comparisons(share_1, n_1, share_2, n_2) -> list[Comparison]:
-    """Gaps in points of % favourable (group 1 minus group 2) and their z tests; untested
-    where a group has fewer than MIN_TEST_GROUP answers."""
+def proportion_gaps(share_1, n_1, share_2, n_2) -> tuple[np.ndarray, np.ndarray]:
+    """proportion_comparisons as arrays: (gaps in points, p-values with NaN where untested)."""
     share_1, n_1, share_2, n_2 = (np.asarray(a, dtype=float) for a in (share_1, n_1, share_2, n_2))
     gaps = 100 * (share_1 - share_2)
     testable = (n_1 >= MIN_TEST_GROUP) & (n_2 >= MIN_TEST_GROUP)
     p = np.full(gaps.shape, np.nan)
     if testable.any():
         p[testable] = two_proportion_p_values(share_1[testable], n_1[testable], share_2[testable], n_2[testable])
-    return [Comparison(float(g), float(q) if t else None) for g, q, t in zip(gaps, p, testable, strict=True)]
+    return gaps, p
 
 
-def mean_comparisons(mean_1, sd_1, n_1, mean_2, sd_2, n_2) -> list[Comparison]:
-    """Gaps between means (group 1 minus group 2) and their Welch tests (sd None: untested)."""
-    sd_1 = np.array([np.nan if s is None else s for s in np.atleast_1d(np.asarray(sd_1, dtype=object))], dtype=float)
-    sd_2 = np.array([np.nan if s is None else s for s in np.atleast_1d(np.asarray(sd_2, dtype=object))], dtype=float)
-    mean_1, n_1, mean_2, n_2 = (np.asarray(a, dtype=float) for a in (mean_1, n_1, mean_2, n_2))
+def mean_gaps(mean_1, sd_1, n_1, mean_2, sd_2, n_2) -> tuple[np.ndarray, np.ndarray]:
+    """mean_comparisons as arrays (sd NaN: untested): (gaps, p-values with NaN where untested)."""
+    mean_1, sd_1, n_1, mean_2, sd_2, n_2 = (
+        np.asarray(a, dtype=float) for a in (mean_1, sd_1, n_1, mean_2, sd_2, n_2)
+    )
     gaps = mean_1 - mean_2
     testable = (n_1 >= MIN_TEST_GROUP) & (n_2 >= MIN_TEST_GROUP) & np.isfinite(sd_1) & np.isfinite(sd_2)
     p = np.full(gaps.shape, np.nan)
     if testable.any():
         p[testable] = welch_p_values(mean_1[testable], sd_1[testable], n_1[testable], mean_2[testable],
                                      sd_2[testable], n_2[testable])
-    return [Comparison(float(g), float(q) if t else None) for g, q, t in zip(gaps, p, testable, strict=True)]
+    return gaps, p
+
+
+def _comparisons(gaps: np.ndarray, p: np.ndarray) -> list[Comparison]:
+    return [Comparison(float(g), None if q != q else float(q)) for g, q in zip(gaps.tolist(), p.tolist(), strict=True)]
+
+
+def proportion_comparisons(share_1, n_1, share_2, n_2) -> list[Comparison]:
+    """Gaps in points of % favourable (group 1 minus group 2) and their z tests; untested
+    where a group has fewer than MIN_TEST_GROUP answers."""
+    return _comparisons(*proportion_gaps(share_1, n_1, share_2, n_2))
+
+
+def mean_comparisons(mean_1, sd_1, n_1, mean_2, sd_2, n_2) -> list[Comparison]:
+    """Gaps between means (group 1 minus group 2) and their Welch tests (sd None: untested)."""
+    sd_1 = np.array([np.nan if s is None else s for s in np.atleast_1d(np.asarray(sd_1, dtype=object))], dtype=float)
+    sd_2 = np.array([np.nan if s is None else s for s in np.atleast_1d(np.asarray(sd_2, dtype=object))], dtype=float)
+    return _comparisons(*mean_gaps(mean_1, sd_1, n_1, mean_2, sd_2, n_2))
 
 
 def proportion_comparison(share_1: float, n_1: int, share_2: float, n_2: int) -> Comparison:

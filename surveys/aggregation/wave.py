@@ -74,6 +74,36 @@ class ItemCounts:
         )
 
 
+class ItemCountTable(Mapping):
+    """The item counts of a wave as arrays, one row per (group, item): `groups[group[i]]`,
+    `item_id[i]`, `counts[i]` (values 1..5) and `not_applicable[i]`. Read as a mapping
+    (group, item id) -> ItemCounts as well; the release builder reads the arrays."""
+
+    def __init__(self, groups: list[Group], group: np.ndarray, item_id: np.ndarray, counts: np.ndarray,
+                 not_applicable: np.ndarray):
+        self.groups, self.group, self.item_id = groups, group, item_id
+        self.counts, self.not_applicable = counts, not_applicable
+        self._mapping: dict | None = None
+
+    def _as_dict(self) -> dict:
+        if self._mapping is None:
+            self._mapping = {
+                (self.groups[g], item): ItemCounts(tuple(counts), na)
+                for g, item, counts, na in zip(self.group.tolist(), self.item_id.tolist(), self.counts.tolist(),
+                                               self.not_applicable.tolist(), strict=True)
+            }
+        return self._mapping
+
+    def __getitem__(self, key):
+        return self._as_dict()[key]
+
+    def __iter__(self):
+        return iter(self._as_dict())
+
+    def __len__(self) -> int:
+        return len(self.item_id)
+
+
 @dataclass(frozen=True)
 class DomainSums:
     """Domain scores of one group: how many respondents have one, their sum and sum of squares."""
@@ -357,6 +387,45 @@ class WaveSnapshot:
         rows = self._fetch(f"SELECT {columns}, count(*) FROM {self._respondents} GROUP BY {columns}")
         return [(row[0], tuple(row[1:-1]), row[-1]) for row in rows]
 
+    def answered_by_profile(self) -> dict[tuple[int, tuple], dict[tuple[str, int], int]]:
+        """Per profile (school id, codes, as in `atom_counts`), the measures not all of its
+        respondents have: ("item", id) -> valid answers (skipped and "not applicable" do not
+        count), ("domain", id) -> domain scores. For disclosure control of each measure
+        (surveys.disclosure.measures); profiles that have every measure are left out."""
+        if self._item_counts is None:
+            self._read_items()
+        codes = [f"coalesce(d{i}, '') AS d{i}" for i in range(len(self.questions))]
+        names = ["school_id", *(f"d{i}" for i in range(len(self.questions)))]
+        group_by = ", ".join(str(i + 1) for i in range(len(names)))
+        select = ", ".join(["school_id", *codes])
+        w_select = ", ".join(["w.school_id", *(f"coalesce(w.d{i}, '') AS d{i}" for i in range(len(self.questions)))])
+        joined = " AND ".join(f"m.{c} = p.{c}" for c in names)
+        found: dict[tuple[int, tuple], dict[tuple[str, int], int]] = {}
+        for kind, ids, source in (
+            ("item", [item.id for item in self.items],
+             f"SELECT {select}, item_id AS measure, sum(c1 + c2 + c3 + c4 + c5) AS answered "
+             f"FROM {self._item_atoms} GROUP BY {group_by}, item_id"),
+            ("domain", [domain.id for domain in self.domains],
+             f"SELECT {w_select}, s.domain_id AS measure, count(*) AS answered "
+             f"FROM {self._scores} s JOIN {self._respondents} w ON w.response_id = s.response_id "
+             f"WHERE s.kept GROUP BY {group_by}, s.domain_id"),
+        ):
+            rows = self._fetch(
+                f"""
+                WITH p AS (SELECT {select}, count(*) AS n FROM {self._respondents} GROUP BY {group_by}),
+                     m AS ({source})
+                SELECT {', '.join(f'p.{c}' for c in names)}, x.measure, coalesce(m.answered, 0)::int
+                FROM p CROSS JOIN unnest(%s::bigint[]) AS x(measure)
+                LEFT JOIN m ON {joined} AND m.measure = x.measure
+                WHERE coalesce(m.answered, 0) < p.n
+                """,
+                [ids],
+            )
+            for row in rows:
+                profile = (row[0], tuple(code or None for code in row[1:-2]))
+                found.setdefault(profile, {})[(kind, row[-2])] = row[-1]
+        return found
+
     def item_counts(self) -> dict[tuple[Group, int], ItemCounts]:
         """Per group and item: the counts of each flipped value and of "not applicable"."""
         if self._item_counts is None:
@@ -397,12 +466,19 @@ class WaveSnapshot:
                 f"SELECT {select}, t.item_id, {sums} FROM {source} t GROUP BY t.item_id, {sets} HAVING {having}"
             )
         width = len(self._columns)
-        self._item_counts = {
-            (self._group(row[0], row[1 : 1 + width]), row[1 + width]): ItemCounts(
-                tuple(row[2 + width : 7 + width]), row[7 + width]
-            )
-            for row in rows
-        }
+        groups: list[Group] = []
+        seen: dict[tuple, int] = {}
+        index = []
+        for row in rows:
+            key = row[: 1 + width]
+            g = seen.get(key)
+            if g is None:
+                g = seen[key] = len(groups)
+                groups.append(self._group(row[0], row[1 : 1 + width]))
+            index.append(g)
+        values = np.array([row[1 + width :] for row in rows], dtype=np.int64).reshape(-1, 7)
+        self._item_counts = ItemCountTable(groups, np.array(index, dtype=np.int64), values[:, 0], values[:, 1:6],
+                                           values[:, 6])
         reliability = self._fetch(
             f"""
             SELECT item_id, sum(k1)::int, sum(k2)::int, sum(k3)::int, sum(k4)::int, sum(k5)::int

@@ -101,9 +101,18 @@ class ResultCell(OrganisationOwned):
     # A release writes its cells 100,000 at a time from ids it has just read, and never changes
     # them: a foreign-key check and a one-column index on every reference would cost more than
     # computing the cells. The references below are therefore plain ids to the database (the ORM
-    # still follows and protects them), and readers find cells by release first (Meta.indexes).
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+", db_index=False)
-    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="cells", db_index=False)
+    # still follows and protects them, and deletes a release's or an organisation's cells with
+    # it), and readers find cells by release first (Meta.indexes). The organisation and release
+    # too: their two row-by-row checks cost more than the whole release's statistics
+    # (docs/benchmarks.md); row-level security's WITH CHECK already confines organisation_id to
+    # the writer's organisation, and the builder locks its release row once (FOR KEY SHARE, what
+    # each foreign-key check did per cell) while it writes the cells.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    release = models.ForeignKey(
+        Release, on_delete=models.CASCADE, related_name="cells", db_constraint=False, db_index=False
+    )
     key = models.CharField(
         max_length=500,
         help_text=_("view/place/groups/measure, in codes: the same cell of two waves has the same key."),

@@ -25,9 +25,11 @@ may show (DESIGN.md, "Anonymity rules") and computes the statistics of what it s
 A domain's % favourable is the mean of the % favourable of its items that are shown in full in
 that group: an item shown as a band (or not at all) must not be recoverable from its domain.
 
-What this does not protect: the rank audit works on respondents, as DESIGN.md models it; an
-item's valid answers can be fewer than its group's respondents (skipped, not applicable), and
-per-item differences between two published groups are not audited separately.
+Item non-response: an item's valid answers can be fewer than its group's respondents (skipped,
+not applicable), so two published groups can differ by k respondents and fewer answers. Given the
+snapshot's answered counts per profile, `protect_groups` also audits each item and domain over
+its answerers (surveys.disclosure.measures) and names the measure cells to hide
+(`GroupProtection.measures_hidden`, suppression "complementary").
 """
 
 from __future__ import annotations
@@ -39,10 +41,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import statistics as st
-from ..aggregation import DomainInfo, DomainSums, Group, ItemCounts, ItemInfo
+from ..aggregation import DomainInfo, DomainSums, Group, ItemCounts, ItemCountTable, ItemInfo
 from ..disclosure.audit import Atom, Cell
+from ..disclosure.measures import Measure, protect_measures
 from ..disclosure.protect import Protection, protect
-from ..disclosure.rules import FULL_STATISTICS_MIN, favourable_band, shows_full_statistics
+from ..disclosure.rules import FULL_STATISTICS_MIN, favourable_band
 from ..models import ResultCell
 from ..results import result_key
 
@@ -64,6 +67,12 @@ class EarlierRelease:
     groups: frozenset[Group]
     clusters: Sequence[Sequence[int]]
     profiles: Mapping[tuple, int]  # (school id, codes) -> respondents
+    # Published groups whose cell of a measure (("item", id) or ("domain", id)) was not shown;
+    # None when not known (every published group's measure cell then counts as shown).
+    hidden_measures: Mapping[tuple[str, int], frozenset[Group]] | None = None
+    # What WaveSnapshot.answered_by_profile said when it was built, if it was kept: then each
+    # atom's answered counts are exact (differences between releases) instead of pooled.
+    answered: Mapping[tuple, Mapping[tuple[str, int], int]] | None = None
 
 
 class InconsistentReleases(RuntimeError):
@@ -89,13 +98,20 @@ def groups_of_profile(school: int, codes: Sequence, questions: Sequence[str], cl
 class GroupProtection:
     statuses: dict[Group, str]  # "published", "primary" or "complementary"
     audit_seconds: float
+    # (published group, ("item" or "domain", id)) -> "complementary": measure cells hidden so that
+    # no few people's answers to one measure can be worked out (surveys.disclosure.measures).
+    measures_hidden: dict[tuple[Group, tuple[str, int]], str] = field(default_factory=dict)
+    measure_audit_seconds: float = 0.0
 
 
 def protect_groups(
     *, k: int, questions: Sequence[str], profiles: Mapping[tuple, int], groups: Sequence[Group],
     clusters: Sequence[Sequence[int]], earlier: Sequence[EarlierRelease] = (),
+    answered: Mapping[tuple, Mapping[tuple[str, int], int]] | None = None,
 ) -> GroupProtection:
-    """Decide which of this release's `groups` are published (see the module docstring)."""
+    """Decide which of this release's `groups` are published (see the module docstring), and,
+    given `answered` (WaveSnapshot.answered_by_profile: per profile, the measures not all of its
+    respondents answered), which of their item and domain cells must be hidden as well."""
     releases = [*earlier, None]
     per_release = [e.profiles for e in earlier] + [profiles]
     cluster_maps = [
@@ -130,10 +146,66 @@ def protect_groups(
     if not cells:
         return GroupProtection({}, 0.0)
     protection: Protection = protect(atoms, cells, k)
+    hidden, measure_seconds = {}, 0.0
+    if answered:
+        measures = _measures(atoms, answered, earlier, per_release)
+        result = protect_measures(atoms, cells, k, published=protection.published, measures=measures)
+        hidden = {
+            (key[1], measure): "complementary"
+            for measure, keys in result.complementary.items() for key in keys
+        }
+        measure_seconds = result.audit_seconds
     return GroupProtection(
         {g: protection.status((NEW, g)) for g in groups if (NEW, g) in members},
         protection.audit_seconds,
+        hidden,
+        measure_seconds,
     )
+
+
+def _measures(atoms: Sequence[Atom], answered, earlier: Sequence[EarlierRelease], per_release) -> list[Measure]:
+    """Each measure's answered counts per atom. A profile counted by several releases has one
+    atom per release: its counts are the differences between what each release's snapshot
+    answered when every earlier release kept it (`EarlierRelease.answered`); otherwise only the
+    total is known now, and its atoms are pooled (surveys.disclosure.measures)."""
+    of_profile: dict[tuple, list] = defaultdict(list)
+    for atom in atoms:
+        of_profile[atom.id[0]].append(atom.id)
+    exact: dict[tuple, dict] = defaultdict(dict)
+    pooled: dict[tuple, list] = defaultdict(list)
+    kept = all(e.answered is not None for e in earlier)
+    by_release = [e.answered for e in earlier] + [answered] if kept else []
+    profiles = set(answered) | {p for counts in by_release for p in counts}
+    for profile in profiles:
+        ids = of_profile.get(profile, [])
+        if not ids:
+            continue
+        measures_here = {m for counts in by_release for m in counts.get(profile, {})} | set(answered.get(profile, {}))
+        for measure in measures_here:
+            if kept and len(ids) > 1:
+                cumulative = [
+                    counts.get(profile, {}).get(measure, respondents.get(profile, 0))
+                    for counts, respondents in zip(by_release, per_release, strict=True)
+                ]
+                for profile_and_first in ids:
+                    first = profile_and_first[1]
+                    exact[measure][profile_and_first] = cumulative[first] - (cumulative[first - 1] if first else 0)
+                continue
+            total = answered.get(profile, {}).get(measure, per_release[-1].get(profile, 0))
+            if len(ids) == 1 or total == 0:
+                exact[measure].update(dict.fromkeys(ids, total))
+            else:
+                pooled[measure].append((frozenset(ids), total))
+    measures = []
+    for measure in sorted(set(exact) | set(pooled)):
+        shown = None
+        if earlier:
+            shown = {
+                (e.release_id, g) for e in earlier for g in e.groups
+                if e.hidden_measures is None or g not in e.hidden_measures.get(measure, ())
+            }
+        measures.append(Measure(measure, answered=exact[measure], pooled=pooled[measure], shown_fixed=shown))
+    return measures
 
 
 # --- cells ---------------------------------------------------------------------------------------
@@ -167,12 +239,16 @@ def cell_key(group: Group, measure: str, *, cluster_schools: Sequence[int] = ())
                       answers=group.answers)
 
 
-EMPTY_STATISTICS = dict.fromkeys(
-    ("respondents", "n", "distribution", "mean", "sd", "pct_favourable", "pct_neutral", "pct_unfavourable",
-     "favourable_share", "ci_low", "ci_high", "favourable_band_low", "favourable_band_high", "change",
-     "change_significant", "mean_change", "mean_change_significant", "difference", "difference_significant",
-     "mean_difference", "mean_difference_significant"),
+STATISTICS = (
+    "respondents", "n", "distribution", "mean", "sd", "pct_favourable", "pct_neutral", "pct_unfavourable",
+    "favourable_share", "ci_low", "ci_high", "favourable_band_low", "favourable_band_high", "change",
+    "change_significant", "mean_change", "mean_change_significant", "difference", "difference_significant",
+    "mean_difference", "mean_difference_significant",
 )
+EMPTY_STATISTICS = dict.fromkeys(STATISTICS)
+# The columns of a CellTable, in ResultCell's order from the key on (the group's own columns
+# come from `groups`).
+TABLE_COLUMNS = ("key", "item_id", "domain_id", "disclosure", "suppression", *STATISTICS)
 
 
 def _row(group: Group, key: str, *, item=None, domain=None, disclosure: str, suppression: str = "", **values) -> dict:
@@ -182,253 +258,417 @@ def _row(group: Group, key: str, *, item=None, domain=None, disclosure: str, sup
     }
 
 
-def _round(value: float | None, digits: int) -> float | None:
-    return None if value is None else round(value, digits)
-
-
 @dataclass
-class _Tests:
-    """The comparisons of a release, collected while its cells are made and tested together at
-    the end (vectorised), then flagged within each family (Benjamini-Hochberg)."""
+class CellTable:
+    """The cells of a release as columns: `groups[row_group[i]]` is the group of row i,
+    `cluster_index[g]` the cluster a group's rows are written with (its own, or the one a small
+    school's placeholder names), and `columns[name][i]` the value of TABLE_COLUMNS `name`
+    (None for an empty one). Rows are in the order of CellBuilder.rows."""
 
-    proportions: list[tuple] = field(default_factory=list)  # (row, name, family, share, n, share 2, n 2)
-    means: list[tuple] = field(default_factory=list)  # (row, name, family, mean, sd, n, mean 2, sd 2, n 2)
+    groups: list[Group]
+    cluster_index: list[int | None]
+    row_group: np.ndarray
+    columns: dict[str, list]
 
-    def run(self) -> None:
-        """All tests at once; Benjamini-Hochberg within each family, vectorised (sorted by
-        family, then p): the same q-values as statistics.benjamini_hochberg per family."""
-        gaps, p_values, families, targets = [], [], [], []
-        family_index: dict[tuple, int] = {}
-        for tests, compare, digits, min_gap in (
-            (self.proportions, st.proportion_comparisons, 1, st.MIN_GAP_POINTS),
-            (self.means, st.mean_comparisons, 3, st.MIN_GAP_MEAN),
-        ):
-            if not tests:
-                continue
-            columns = list(zip(*(test[3:] for test in tests), strict=True))
-            for (row, name, family, *_inputs), comparison in zip(tests, compare(*columns), strict=True):
-                row[name] = round(comparison.gap, digits)
-                group, *rest = family
-                families.append(family_index.setdefault((id(group), *rest), len(family_index)))
-                gaps.append(abs(comparison.gap) >= min_gap - 1e-9)
-                p_values.append(np.nan if comparison.p_value is None else comparison.p_value)
-                targets.append((row, f"{name}_significant"))
-        if not targets:
-            return
-        p = np.array(p_values, dtype=float)
-        family = np.array(families)
-        flags = np.zeros(len(p), dtype=bool)
-        tested = np.flatnonzero(~np.isnan(p))
-        order = tested[np.lexsort((p[tested], family[tested]))]
-        ordered_family = family[order]
-        starts = np.flatnonzero(np.r_[True, ordered_family[1:] != ordered_family[:-1]])
-        ends = np.r_[starts[1:], len(order)]
-        q = np.empty(len(order))
-        for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-            members = order[start:end]
-            m = end - start
-            scaled = p[members] * m / np.arange(1, m + 1)
-            q[start:end] = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
-        flags[order] = q < st.SIGNIFICANCE
-        large = np.array(gaps, dtype=bool)
-        tested_mask = ~np.isnan(p)
-        for (row, name), was_tested, flag, big in zip(
-            targets, tested_mask.tolist(), flags.tolist(), large.tolist(), strict=True
-        ):
-            row[name] = bool(flag and big) if was_tested else None
+    def __len__(self) -> int:
+        return len(self.row_group)
+
+    def rows(self) -> list[dict]:
+        """The same cells as dicts (as CellBuilder.rows used to return them)."""
+        names = list(self.columns)
+        found = []
+        for i, values in enumerate(zip(*(self.columns[n] for n in names), strict=True)):
+            row = dict(zip(names, values, strict=True))
+            row["group"] = self.groups[self.row_group[i]]
+            found.append(row)
+        return found
+
+
+_FULL, _BANDED, _SUPPRESSED = 2, 1, 0
+_DISCLOSURE = np.array([Disclosure.SUPPRESSED.value, Disclosure.BANDED.value, Disclosure.FULL.value], dtype=object)
 
 
 class CellBuilder:
-    """The result cells of one release (rows of ResultCell as dicts, with a `group`)."""
+    """The result cells of one release, computed column by column over every group at once.
+
+    Every group has the same cells: its count, then one per item and one per domain in the
+    instrument's order, so the cells of the release are a grid of groups x measures and each
+    statistic is one numpy operation over the grid. The arithmetic is the one-cell functions'
+    (surveys.statistics), operation for operation, so the numbers are the same."""
 
     def __init__(self, inputs: ReleaseInputs, *, cluster_schools: Sequence[Sequence[int]] = ()):
         self.inputs = inputs
         self.cluster_schools = cluster_schools
-        self.items_of = defaultdict(list)
-        for item in inputs.items:
-            self.items_of[item.domain_id].append(item)
+        self.items = list(inputs.items)
+        self.domains = list(inputs.domains)
         self.organisation = Group(View.ORGANISATION)
-        # Measures whose organisation cell is shown in full: a difference from the rest of the
-        # organisation is only shown where both cells are.
-        self._organisation_full: dict[tuple[str, int], bool] = {}
-        self._tests = _Tests()
-        self._count_statistics()
-
-    def _count_statistics(self) -> None:
-        """The statistics of every (group, item) count and of the rest of the organisation
-        beside it, computed at once (numpy) rather than cell by cell."""
-        counts = self.inputs.item_counts
-        keys = list(counts)
-        self._item_index = {key: i for i, key in enumerate(keys)}
-        matrix = np.array([counts[key].counts for key in keys], dtype=np.int64).reshape(-1, 5)
-        self._item_statistics = st.count_statistics(matrix)
-        rows, organisation_rows = [], []
-        for i, (group, item_id) in enumerate(keys):
-            o = self._item_index.get((self.organisation, item_id))
-            if o is not None and not group.is_organisation:
-                rows.append(i)
-                organisation_rows.append(o)
-        self._rest_index = {i: r for r, i in enumerate(rows)}
-        self._rest_statistics = st.count_statistics(matrix[organisation_rows] - matrix[rows])
+        item_position = {item.id: j for j, item in enumerate(self.items)}
+        self.domain_items = [
+            [item_position[item.id] for item in self.items if item.domain_id == domain.id] for domain in self.domains
+        ]
+        self.measures = ["count", *(f"item:{i.code}" for i in self.items), *(f"domain:{d.code}" for d in self.domains)]
 
     def key(self, group: Group, measure: str) -> str:
         schools = self.cluster_schools[group.cluster] if group.cluster is not None else ()
         return cell_key(group, measure, cluster_schools=schools)
 
-    # -- whole groups -------------------------------------------------------------------------
-    def suppressed_group(self, group: Group, reason: str) -> list[dict]:
-        """A group that shows nothing: its count cell and a cell per measure, all empty."""
-        measure_rows = [
-            _row(group, self.key(group, "count"), disclosure=Disclosure.SUPPRESSED, suppression=reason)
-        ]
-        for item in self.inputs.items:
-            measure_rows.append(_row(group, self.key(group, f"item:{item.code}"), item=item.id,
-                                     disclosure=Disclosure.SUPPRESSED, suppression=reason))
-        for domain in self.inputs.domains:
-            measure_rows.append(_row(group, self.key(group, f"domain:{domain.code}"), domain=domain.id,
-                                     disclosure=Disclosure.SUPPRESSED, suppression=reason))
-        return measure_rows
+    # -- inputs as arrays -----------------------------------------------------------------------
+    def _item_counts(self, position: Mapping[Group, int]) -> np.ndarray:
+        """(groups, items, 5) counts of the values 1..5; zero where a group has no answer."""
+        item_position = {item.id: j for j, item in enumerate(self.items)}
+        found = np.zeros((len(position), len(self.items), 5), dtype=np.int64)
+        table = self.inputs.item_counts
+        if isinstance(table, ItemCountTable):
+            group_at = np.array([position.get(g, -1) for g in table.groups], dtype=np.int64)[table.group]
+            item_at = np.array([item_position.get(i, -1) for i in table.item_id.tolist()], dtype=np.int64)
+            keep = (group_at >= 0) & (item_at >= 0)
+            found[group_at[keep], item_at[keep]] = table.counts[keep]
+            return found
+        where_g, where_j, values = [], [], []
+        for (group, item_id), counts in self.inputs.item_counts.items():
+            g, j = position.get(group), item_position.get(item_id)
+            if g is not None and j is not None:
+                where_g.append(g)
+                where_j.append(j)
+                values.append(counts.counts)
+        if values:
+            found[where_g, where_j] = np.array(values, dtype=np.int64)
+        return found
 
-    def published_group(self, group: Group) -> list[dict]:
-        respondents = self.inputs.respondents[group]
-        rows = [_row(group, self.key(group, "count"), disclosure=Disclosure.FULL, respondents=respondents,
-                     n=respondents)]
-        full_items: dict[int, st.Shares] = {}
-        shown_items: dict[int, st.Shares] = {}
-        for item in self.inputs.items:
-            row, shares = self._item_cell(group, item, respondents)
-            rows.append(row)
-            if row["disclosure"] != Disclosure.SUPPRESSED:
-                shown_items[item.id] = shares
-            if row["disclosure"] == Disclosure.FULL:
-                full_items[item.id] = shares
-        for domain in self.inputs.domains:
-            rows.append(self._domain_cell(group, domain, respondents, full_items, shown_items))
-        return rows
-
-    # -- comparisons ----------------------------------------------------------------------------
-    def _comparisons(self, group: Group, kind: str, row: dict, *, share: float, n: int, mean: float,
-                     sd: float | None, rest: tuple | None) -> None:
-        """Queue the change since the previous wave and the difference from the rest of the
-        organisation; families are per group, kind of measure, comparison and statistic."""
-        previous = self.inputs.previous.get(row["key"])
-        if previous is not None:
-            self._tests.proportions.append(
-                (row, "change", (group, kind, "change", "pct"), share, n, previous.favourable_share, previous.n))
-            self._tests.means.append(
-                (row, "mean_change", (group, kind, "change", "mean"), mean, sd, n, previous.mean, previous.sd,
-                 previous.n))
-        if rest is not None:
-            rest_share, rest_n, rest_mean, rest_sd = rest
-            self._tests.proportions.append(
-                (row, "difference", (group, kind, "difference", "pct"), share, n, rest_share, rest_n))
-            self._tests.means.append(
-                (row, "mean_difference", (group, kind, "difference", "mean"), mean, sd, n, rest_mean, rest_sd,
-                 rest_n))
-
-    # -- items ----------------------------------------------------------------------------------
-    def _item_cell(self, group: Group, item: ItemInfo, respondents: int) -> tuple[dict, st.Shares | None]:
-        key = self.key(group, f"item:{item.code}")
-        i = self._item_index.get((group, item.id))
-        stats = self._item_statistics
-        n = 0 if i is None else stats.n[i]
-        if n < self.inputs.k:
-            return _row(group, key, item=item.id, disclosure=Disclosure.SUPPRESSED,
-                        suppression=Suppression.PRIMARY), None
-        counts = self.inputs.item_counts[(group, item.id)]
-        shares = st.Shares(stats.favourable[i], stats.neutral[i], stats.unfavourable[i])
-        if not shows_full_statistics(n):
-            band = favourable_band(counts.counts[3] + counts.counts[4], n)
-            return _row(group, key, item=item.id, disclosure=Disclosure.BANDED, respondents=respondents, n=n,
-                        favourable_band_low=band.low, favourable_band_high=band.high), shares
-        mean, sd = stats.mean[i], stats.sd[i]
-        favourable, neutral, unfavourable = shares.percentages()
-        ci_low, ci_high = stats.ci_low[i], stats.ci_high[i]
-        row = _row(
-            group, key, item=item.id, disclosure=Disclosure.FULL, respondents=respondents, n=n,
-            distribution={str(v): c for v, c in zip(range(1, 6), counts.counts, strict=True)},
-            mean=round(mean, 3), sd=_round(sd, 3), pct_favourable=favourable, pct_neutral=neutral,
-            pct_unfavourable=unfavourable, favourable_share=shares.favourable,
-            ci_low=round(100 * ci_low, 1), ci_high=round(100 * ci_high, 1),
-        )
-        rest = None
-        if not group.is_organisation and self._organisation_full.get(("item", item.id)):
-            r = self._rest_index[i]
-            left = self._rest_statistics
-            if left.n[r] >= self.inputs.k:
-                rest = (left.favourable[r], left.n[r], left.mean[r], left.sd[r])
-        self._comparisons(group, "item", row, share=shares.favourable, n=n, mean=mean, sd=sd, rest=rest)
-        return row, shares
-
-    # -- domains --------------------------------------------------------------------------------
-    def _domain_cell(self, group: Group, domain: DomainInfo, respondents: int, full_items, shown_items) -> dict:
-        key = self.key(group, f"domain:{domain.code}")
-        sums = self.inputs.domain_sums.get((group, domain.id), DomainSums(0, 0.0, 0.0))
-        full = [full_items[i.id] for i in self.items_of[domain.id] if i.id in full_items]
-        shown = [shown_items[i.id] for i in self.items_of[domain.id] if i.id in shown_items]
-        n = sums.n
-        if n < self.inputs.k or not shown:
-            return _row(group, key, domain=domain.id, disclosure=Disclosure.SUPPRESSED,
-                        suppression=Suppression.PRIMARY)
-        if not shows_full_statistics(n) or not full:
-            # A domain's favourability is a mean of its items' shares, banded as that share of
-            # its people; when its items are banded but it has 10 people or more, as of 9.
-            band_n = min(n, FULL_STATISTICS_MIN - 1)
-            band = favourable_band(round(st.mean_shares(shown).favourable * band_n), band_n)
-            return _row(group, key, domain=domain.id, disclosure=Disclosure.BANDED, respondents=respondents, n=n,
-                        favourable_band_low=band.low, favourable_band_high=band.high)
-        shares = st.mean_shares(full)
-        mean, sd = st.mean_and_sd(n, sums.total, sums.squares)
-        favourable, neutral, unfavourable = shares.percentages()
-        ci_low, ci_high = st.wilson_interval(shares.favourable, n)
-        row = _row(
-            group, key, domain=domain.id, disclosure=Disclosure.FULL, respondents=respondents, n=n,
-            mean=round(mean, 3), sd=_round(sd, 3), pct_favourable=favourable, pct_neutral=neutral,
-            pct_unfavourable=unfavourable, favourable_share=shares.favourable,
-            ci_low=round(100 * ci_low, 1), ci_high=round(100 * ci_high, 1),
-        )
-        rest = None
-        if not group.is_organisation and self._organisation_full.get(("domain", domain.id)):
-            left = self.inputs.domain_sums[(self.organisation, domain.id)] - sums
-            rest_items = []
-            rest_of = self._rest_statistics
-            for item in self.items_of[domain.id]:
-                if item.id in full_items:
-                    r = self._rest_index[self._item_index[(group, item.id)]]
-                    if rest_of.n[r] > 0:
-                        rest_items.append(st.Shares(rest_of.favourable[r], rest_of.neutral[r],
-                                                    rest_of.unfavourable[r]))
-            if left.n >= self.inputs.k and rest_items:
-                rest_mean, rest_sd = st.mean_and_sd(left.n, left.total, left.squares)
-                rest = (st.mean_shares(rest_items).favourable, left.n, rest_mean, rest_sd)
-        self._comparisons(group, "domain", row, share=shares.favourable, n=n, mean=mean, sd=sd, rest=rest)
-        return row
+    def _domain_sums(self, position: Mapping[Group, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        shape = (len(position), len(self.domains))
+        n, total, squares = np.zeros(shape, dtype=np.int64), np.zeros(shape), np.zeros(shape)
+        domain_position = {domain.id: e for e, domain in enumerate(self.domains)}
+        for (group, domain_id), sums in self.inputs.domain_sums.items():
+            g, e = position.get(group), domain_position.get(domain_id)
+            if g is not None and e is not None:
+                n[g, e], total[g, e], squares[g, e] = sums.n, sums.total, sums.squares
+        return n, total, squares
 
     # -- the whole release ----------------------------------------------------------------------
-    def rows(self, statuses: Mapping[Group, str], *, placeholders: Sequence[dict] = ()) -> list[dict]:
+    def rows(self, statuses: Mapping[Group, str], *, placeholders: Sequence[dict] = (),
+             measures_hidden: Mapping[tuple[Group, tuple[str, int]], str] | None = None) -> list[dict]:
+        """Every cell as a dict (see `table`)."""
+        return self.table(statuses, placeholders=placeholders, measures_hidden=measures_hidden).rows()
+
+    def table(self, statuses: Mapping[Group, str], *, placeholders: Sequence[dict] = (),
+              measures_hidden: Mapping[tuple[Group, tuple[str, int]], str] | None = None) -> CellTable:
         """Every cell: published groups first (the organisation's before the others, so that
-        differences can refer to it), suppressed groups, then `placeholders`."""
-        self._organisation_full = {}
-        self._tests = _Tests()
-        ordered = sorted(statuses, key=lambda g: (not g.is_organisation, repr(g)))
-        found: list[dict] = []
-        for group in ordered:
-            status = statuses[group]
-            if status != "published":
-                reason = Suppression.PRIMARY if status == "primary" else Suppression.COMPLEMENTARY
-                found.extend(self.suppressed_group(group, reason))
-                continue
-            group_rows = self.published_group(group)
-            if group.is_organisation:
-                self._organisation_full = {
-                    ("item" if r["item_id"] else "domain", r["item_id"] or r["domain_id"]): True
-                    for r in group_rows
-                    if r["disclosure"] == Disclosure.FULL and (r["item_id"] or r["domain_id"])
-                }
-            found.extend(group_rows)
-        self._tests.run()
-        found.extend(placeholders)
-        return found
+        differences can refer to it), suppressed groups, then `placeholders`; a group's count
+        cell, then its items, then its domains (module docstring, step 3). `measures_hidden`
+        (GroupProtection.measures_hidden) names item and domain cells of published groups that
+        are suppressed to protect others."""
+        k = self.inputs.k
+        groups = sorted(statuses, key=lambda g: (not g.is_organisation, repr(g)))
+        position = {group: g for g, group in enumerate(groups)}
+        n_groups, n_items, n_domains = len(groups), len(self.items), len(self.domains)
+        width = 1 + n_items + n_domains
+        size = n_groups * width
+        published = np.array([statuses[g] == "published" for g in groups], dtype=bool)
+        reasons = np.array([
+            "" if statuses[g] == "published"
+            else Suppression.PRIMARY.value if statuses[g] == "primary" else Suppression.COMPLEMENTARY.value
+            for g in groups
+        ], dtype=object)
+        respondents = np.array([self.inputs.respondents.get(g, 0) for g in groups], dtype=np.int64)
+        o = position.get(self.organisation)
+        organisation_shown = o is not None and bool(published[o])
+        not_organisation = np.ones(n_groups, dtype=bool)
+        if o is not None:
+            not_organisation[o] = False
+
+        # Column arrays over the grid, reshaped (groups, measures) while they are filled.
+        columns: dict[str, np.ndarray] = {name: np.full(size, None, dtype=object) for name in STATISTICS}
+        grid = {name: column.reshape(n_groups, width) for name, column in columns.items()}
+        disclosure = np.full((n_groups, width), _SUPPRESSED, dtype=np.int8)
+        suppression = np.repeat(reasons[:, None], width, axis=1)
+        items = slice(1, 1 + n_items)
+        domains = slice(1 + n_items, width)
+
+        item_hidden = np.zeros((n_groups, n_items), dtype=bool)
+        domain_hidden = np.zeros((n_groups, n_domains), dtype=bool)
+        if measures_hidden:
+            item_column = {item.id: j for j, item in enumerate(self.items)}
+            domain_column = {domain.id: e for e, domain in enumerate(self.domains)}
+            for (group, (kind, measure_id)), _status in measures_hidden.items():
+                g = position.get(group)
+                if g is None:
+                    continue
+                if kind == "item" and measure_id in item_column:
+                    item_hidden[g, item_column[measure_id]] = True
+                elif kind == "domain" and measure_id in domain_column:
+                    domain_hidden[g, domain_column[measure_id]] = True
+
+        # Count cells.
+        disclosure[published, 0] = _FULL
+        shown_respondents = respondents[published].tolist()
+        grid["respondents"][published, 0] = shown_respondents
+        grid["n"][published, 0] = shown_respondents
+
+        # Item cells.
+        counts = self._item_counts(position)
+        stats = st.count_arrays(counts.reshape(-1, 5))
+        n = stats.n.reshape(n_groups, n_items)
+        shown_group = published[:, None]
+        item_full = shown_group & (n >= k) & (n >= FULL_STATISTICS_MIN) & ~item_hidden
+        item_banded = shown_group & (n >= k) & (n < FULL_STATISTICS_MIN) & ~item_hidden
+        item_shown = item_full | item_banded
+        item_disclosure = disclosure[:, items]
+        item_disclosure[item_full] = _FULL
+        item_disclosure[item_banded] = _BANDED
+        suppression[:, items][shown_group.repeat(n_items, axis=1) & ~item_shown] = Suppression.PRIMARY.value
+        suppression[:, items][shown_group & (n >= k) & item_hidden] = Suppression.COMPLEMENTARY.value
+        suppression[:, items][item_shown] = ""
+        item_respondents = np.broadcast_to(respondents[:, None], n.shape)
+        grid["respondents"][:, items][item_shown] = item_respondents[item_shown].tolist()
+        grid["n"][:, items][item_shown] = n[item_shown].tolist()
+        band_low, band_high = self._bands(counts[item_banded][:, 3] + counts[item_banded][:, 4], n[item_banded])
+        grid["favourable_band_low"][:, items][item_banded] = band_low
+        grid["favourable_band_high"][:, items][item_banded] = band_high
+        full = item_full.ravel()
+        full_counts = counts.reshape(-1, 5)[full].tolist()
+        grid["distribution"][:, items][item_full] = [
+            {"1": a, "2": b, "3": c, "4": d, "5": e} for a, b, c, d, e in full_counts
+        ]
+        favourable = stats.favourable.reshape(n_groups, n_items)
+        neutral = stats.neutral.reshape(n_groups, n_items)
+        unfavourable = stats.unfavourable.reshape(n_groups, n_items)
+        self._fill_full(grid, items, item_full, favourable[item_full], neutral[item_full], unfavourable[item_full],
+                        stats.mean[full], stats.sd[full], stats.ci_low[full], stats.ci_high[full])
+
+        # The rest of the organisation beside each (group, item): the organisation's counts
+        # minus the group's.
+        tests = _Tests(n_groups)
+        item_mean = stats.mean.reshape(n_groups, n_items)
+        item_sd = stats.sd.reshape(n_groups, n_items)
+        if o is not None:
+            rest = st.count_arrays((counts[o][None, :, :] - counts).reshape(-1, 5))
+            rest_n = rest.n.reshape(n_groups, n_items)
+            rest_favourable = rest.favourable.reshape(n_groups, n_items)
+            organisation_item_full = item_full[o] if organisation_shown else np.zeros(n_items, dtype=bool)
+            difference = item_full & not_organisation[:, None] & organisation_item_full[None, :] & (rest_n >= k)
+            g, j = np.nonzero(difference)
+            tests.add(g, 0, 1 + j, "difference", favourable[g, j], n[g, j], rest_favourable[g, j], rest_n[g, j],
+                      item_mean[g, j], item_sd[g, j], rest.mean.reshape(n_groups, n_items)[g, j],
+                      rest.sd.reshape(n_groups, n_items)[g, j])
+        else:
+            rest_n = np.zeros((n_groups, n_items), dtype=np.int64)
+            rest_favourable = np.zeros((n_groups, n_items))
+
+        # Domain cells.
+        sums_n, sums_total, sums_squares = self._domain_sums(position)
+        domain_full = np.zeros((n_groups, n_domains), dtype=bool)
+        domain_banded = np.zeros((n_groups, n_domains), dtype=bool)
+        shares = np.zeros((n_groups, n_domains, 3))
+        band_shares = np.zeros((n_groups, n_domains))
+        rest_shares = np.zeros((n_groups, n_domains))
+        rest_items = np.zeros((n_groups, n_domains), dtype=np.int64)
+        for e, positions in enumerate(self.domain_items):
+            # Sums in the items' order, as statistics.mean_shares adds them up.
+            full_count = np.zeros(n_groups, dtype=np.int64)
+            shown_count = np.zeros(n_groups, dtype=np.int64)
+            full_sums = [np.zeros(n_groups) for _ in range(3)]
+            shown_sum = np.zeros(n_groups)
+            rest_sum = np.zeros(n_groups)
+            for j in positions:
+                is_full, is_shown = item_full[:, j], item_shown[:, j]
+                full_count += is_full
+                shown_count += is_shown
+                for total, values in zip(full_sums, (favourable, neutral, unfavourable), strict=True):
+                    total += np.where(is_full, values[:, j], 0.0)
+                shown_sum += np.where(is_shown, favourable[:, j], 0.0)
+                has_rest = is_full & (rest_n[:, j] > 0)
+                rest_sum += np.where(has_rest, rest_favourable[:, j], 0.0)
+                rest_items[:, e] += has_rest
+            with np.errstate(divide="ignore", invalid="ignore"):
+                for s, total in enumerate(full_sums):
+                    shares[:, e, s] = total / full_count
+                band_shares[:, e] = shown_sum / shown_count
+                rest_shares[:, e] = rest_sum / rest_items[:, e]
+            kept = published & (sums_n[:, e] >= k) & (shown_count > 0) & ~domain_hidden[:, e]
+            banded = kept & ((sums_n[:, e] < FULL_STATISTICS_MIN) | (full_count == 0))
+            domain_banded[:, e] = banded
+            domain_full[:, e] = kept & ~banded
+        domain_disclosure = disclosure[:, domains]
+        domain_disclosure[domain_full] = _FULL
+        domain_disclosure[domain_banded] = _BANDED
+        domain_shown = domain_full | domain_banded
+        suppression[:, domains][published[:, None].repeat(n_domains, axis=1) & ~domain_shown] = (
+            Suppression.PRIMARY.value
+        )
+        suppression[:, domains][published[:, None] & (sums_n >= k) & domain_hidden] = Suppression.COMPLEMENTARY.value
+        suppression[:, domains][domain_shown] = ""
+        grid["respondents"][:, domains][domain_shown] = (
+            np.broadcast_to(respondents[:, None], sums_n.shape)[domain_shown].tolist()
+        )
+        grid["n"][:, domains][domain_shown] = sums_n[domain_shown].tolist()
+        # A domain's favourability is a mean of its items' shares, banded as that share of its
+        # people; when its items are banded but it has 10 people or more, as of 9.
+        band_n = np.minimum(sums_n[domain_banded], FULL_STATISTICS_MIN - 1)
+        band_favourable = [round(share * m) for share, m in zip(
+            band_shares[domain_banded].tolist(), band_n.tolist(), strict=True)]
+        band_low, band_high = self._bands(band_favourable, band_n)
+        grid["favourable_band_low"][:, domains][domain_banded] = band_low
+        grid["favourable_band_high"][:, domains][domain_banded] = band_high
+        domain_mean, domain_sd = np.full(sums_n.shape, np.nan), np.full(sums_n.shape, np.nan)
+        if domain_full.any():
+            domain_mean[domain_full], domain_sd[domain_full] = st.means_and_sds(
+                sums_n[domain_full], sums_total[domain_full], sums_squares[domain_full])
+        full_shares = shares[domain_full]
+        ci_low, ci_high = st.wilson_intervals(full_shares[:, 0], sums_n[domain_full])
+        self._fill_full(grid, domains, domain_full, full_shares[:, 0], full_shares[:, 1], full_shares[:, 2],
+                        domain_mean[domain_full], domain_sd[domain_full], ci_low, ci_high)
+        if o is not None:
+            organisation_domain_full = domain_full[o] if organisation_shown else np.zeros(n_domains, dtype=bool)
+            left_n = sums_n[o][None, :] - sums_n
+            difference = (domain_full & not_organisation[:, None] & organisation_domain_full[None, :]
+                          & (left_n >= k) & (rest_items > 0))
+            g, e = np.nonzero(difference)
+            if len(g):
+                left_mean, left_sd = st.means_and_sds(
+                    left_n[g, e], sums_total[o][e] - sums_total[g, e], sums_squares[o][e] - sums_squares[g, e])
+                tests.add(g, 1, 1 + n_items + e, "difference", shares[g, e, 0], sums_n[g, e], rest_shares[g, e],
+                          left_n[g, e], domain_mean[g, e], domain_sd[g, e], left_mean, left_sd)
+
+        # Keys, and the change since the previous wave's cell of the same key.
+        prefixes = [self.key(group, "") for group in groups]
+        keys = [prefix + measure for prefix in prefixes for measure in self.measures]
+        previous = self.inputs.previous
+        if previous:
+            cell_full = disclosure == _FULL
+            cell_full[:, 0] = False
+            flat_keys = np.array(keys, dtype=object)
+            candidates = np.flatnonzero(cell_full.ravel())
+            found = [(r, previous[key]) for r, key in zip(candidates.tolist(), flat_keys[candidates].tolist(),
+                                                           strict=True) if key in previous]
+            if found:
+                where = np.array([r for r, _ in found], dtype=np.int64)
+                g, m = where // width, where % width
+                is_item = m <= n_items
+                j = np.where(is_item, m - 1, 0)
+                e = np.where(is_item, 0, m - 1 - n_items)
+                share = np.where(is_item, favourable[g, j], shares[g, e, 0])
+                cell_n = np.where(is_item, n[g, j], sums_n[g, e])
+                mean = np.where(is_item, item_mean[g, j], domain_mean[g, e])
+                sd = np.where(is_item, item_sd[g, j], domain_sd[g, e])
+                cells = [cell for _, cell in found]
+                tests.add(g, np.where(is_item, 0, 1), m, "change", share, cell_n,
+                          np.array([c.favourable_share for c in cells], dtype=float),
+                          np.array([c.n for c in cells], dtype=float), mean, sd,
+                          np.array([c.mean for c in cells], dtype=float),
+                          np.array([np.nan if c.sd is None else c.sd for c in cells], dtype=float))
+        tests.run(grid)
+
+        disclosure_column = _DISCLOSURE[disclosure.ravel()].tolist()
+        measure_items = [None, *(i.id for i in self.items), *([None] * n_domains)]
+        measure_domains = [None, *([None] * n_items), *(d.id for d in self.domains)]
+        table = CellTable(
+            groups=list(groups), cluster_index=[g.cluster for g in groups],
+            row_group=np.repeat(np.arange(n_groups, dtype=np.int64), width),
+            columns={
+                "key": keys, "item_id": measure_items * n_groups, "domain_id": measure_domains * n_groups,
+                "disclosure": disclosure_column, "suppression": suppression.ravel().tolist(),
+                **{name: column.tolist() for name, column in columns.items()},
+            },
+        )
+        _append_placeholders(table, placeholders)
+        return table
+
+    @staticmethod
+    def _bands(favourable, n) -> tuple[list[int], list[int]]:
+        bands = {}
+        low, high = [], []
+        for f, m in zip(np.asarray(favourable).tolist(), np.asarray(n).tolist(), strict=True):
+            band = bands.get((f, m))
+            if band is None:
+                band = bands[(f, m)] = favourable_band(f, m)
+            low.append(band.low)
+            high.append(band.high)
+        return low, high
+
+    @staticmethod
+    def _fill_full(grid, measures: slice, mask, favourable, neutral, unfavourable, mean, sd, ci_low, ci_high) -> None:
+        """The statistics of the cells shown in full (mask over the grid's `measures`)."""
+        percentages = st.largest_remainders(np.column_stack([favourable, neutral, unfavourable]))
+        for name, values in (
+            ("mean", st.rounded(mean, 3)), ("sd", st.rounded(sd, 3)),
+            ("pct_favourable", percentages[:, 0].tolist()), ("pct_neutral", percentages[:, 1].tolist()),
+            ("pct_unfavourable", percentages[:, 2].tolist()), ("favourable_share", np.asarray(favourable).tolist()),
+            ("ci_low", st.rounded(100 * np.asarray(ci_low), 1)), ("ci_high", st.rounded(100 * np.asarray(ci_high), 1)),
+        ):
+            grid[name][:, measures][mask] = values
+
+
+class _Tests:
+    """The comparisons of a release, collected while its cells are made and tested together at
+    the end (vectorised), then flagged within each family (Benjamini-Hochberg): a family is
+    one group's items, or its domains, for one comparison and one statistic."""
+
+    COMPARISONS = ("change", "difference")
+
+    def __init__(self, groups: int):
+        self.groups = groups
+        self.parts: list[tuple] = []
+
+    def add(self, group, kind, measure, comparison: str, share, n, share_2, n_2, mean, sd, mean_2, sd_2) -> None:
+        """Tests of cells (group index, kind 0 = item / 1 = domain, measure column): the gap in %
+        favourable and in the mean between the cell and another (the rest, or the last wave)."""
+        group = np.asarray(group, dtype=np.int64)
+        if not len(group):
+            return
+        kind = np.broadcast_to(np.asarray(kind, dtype=np.int64), group.shape)
+        self.parts.append((group, kind, np.broadcast_to(np.asarray(measure, dtype=np.int64), group.shape),
+                           self.COMPARISONS.index(comparison), share, n, share_2, n_2, mean, sd, mean_2, sd_2))
+
+    def run(self, grid) -> None:
+        for group, kind, measure, comparison, share, n, share_2, n_2, mean, sd, mean_2, sd_2 in self.parts:
+            name = self.COMPARISONS[comparison]
+            for statistic, gaps_and_p, column, digits, min_gap in (
+                (0, st.proportion_gaps(share, n, share_2, n_2), name, 1, st.MIN_GAP_POINTS),
+                (1, st.mean_gaps(mean, sd, n, mean_2, sd_2, n_2), f"mean_{name}", 3, st.MIN_GAP_MEAN),
+            ):
+                gaps, p = gaps_and_p
+                family = ((group * 2 + kind) * 2 + comparison) * 2 + statistic
+                self._flag(grid, column, group, measure, gaps, p, family, digits, min_gap)
+
+    def _flag(self, grid, column, group, measure, gaps, p, family, digits, min_gap) -> None:
+        grid[column][group, measure] = st.rounded(gaps, digits)
+        tested = ~np.isnan(p)
+        flags = np.zeros(len(p), dtype=bool)
+        where = np.flatnonzero(tested)
+        if len(where):
+            # Benjamini-Hochberg within each family: sorted by family, then p; the q-value of a
+            # rank is the smallest rank-scaled p at or after it within the family.
+            order = where[np.lexsort((p[where], family[where]))]
+            ordered = family[order]
+            starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+            lengths = np.diff(np.r_[starts, len(order)])
+            segment = np.repeat(np.arange(len(starts)), lengths)
+            rank = np.arange(len(order)) - starts[segment] + 1
+            scaled = p[order] * lengths[segment] / rank
+            q = scaled.copy()
+            for step in range(int(lengths.max()) - 1, 0, -1):
+                # positions `step` into their family, where the family is longer than that
+                here = starts[lengths > step] + step - 1
+                q[here] = np.minimum(q[here], q[here + 1])
+            flags[order] = np.minimum(q, 1.0) < st.SIGNIFICANCE
+        large = np.abs(gaps) >= min_gap - 1e-9
+        significant = np.full(len(p), None, dtype=object)
+        significant[tested] = (flags & large)[tested].tolist()
+        grid[f"{column}_significant"][group, measure] = significant
+
+
+def _append_placeholders(table: CellTable, placeholders: Sequence[dict]) -> None:
+    if not placeholders:
+        return
+    start = len(table.groups)
+    for row in placeholders:
+        group = row["group"]
+        table.groups.append(group)
+        table.cluster_index.append(group.cluster if group.cluster is not None else row.get("cluster_index"))
+        for name in TABLE_COLUMNS:
+            table.columns[name].append(row[name])
+    table.row_group = np.concatenate([table.row_group, np.arange(start, len(table.groups), dtype=np.int64)])
 
 
 def small_school_placeholders(builder: CellBuilder, schools: Sequence[int]) -> list[dict]:
@@ -449,17 +689,16 @@ def cut_off_placeholders(builder: CellBuilder, schools: Sequence[int], questions
     return rows
 
 
-def count_by_disclosure(rows: Sequence[dict]) -> Counter:
+def count_by_disclosure(cells: CellTable) -> Counter:
     """How many cells were published, banded, suppressed first-hand and suppressed to protect others."""
     counted = Counter()
-    for row in rows:
-        if row["disclosure"] == Disclosure.FULL:
+    for disclosure, suppression in zip(cells.columns["disclosure"], cells.columns["suppression"], strict=True):
+        if disclosure == Disclosure.FULL:
             counted["published"] += 1
-        elif row["disclosure"] == Disclosure.BANDED:
+        elif disclosure == Disclosure.BANDED:
             counted["banded"] += 1
-        elif row["suppression"] == Suppression.PRIMARY:
+        elif suppression == Suppression.PRIMARY:
             counted["primary"] += 1
-        elif row["suppression"] == Suppression.COMPLEMENTARY:
+        elif suppression == Suppression.COMPLEMENTARY:
             counted["complementary"] += 1
     return counted
-

@@ -32,13 +32,18 @@ nobody waits for it: the traces it removes are the ones the open survey already 
 from __future__ import annotations
 
 import datetime
+import itertools
+import json
 import logging
-import operator
 import random
+import re
 import time
+import uuid
 from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
+import numpy as np
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Max
@@ -78,6 +83,7 @@ from ..signals import release_published
 from .release_cells import (
     ANY_CODE,
     CellBuilder,
+    CellTable,
     EarlierRelease,
     PreviousCell,
     ReleaseInputs,
@@ -103,6 +109,8 @@ CELL_COLUMNS = (
     "mean_change", "mean_change_significant", "difference", "difference_significant", "mean_difference",
     "mean_difference_significant",
 )
+
+COMMENT_COLUMNS = ("organisation_id", "release_id", "question_id", "school_id", "cluster_id", "text", "position")
 
 
 class ReleaseRefused(ValidationError):
@@ -243,7 +251,23 @@ def _earlier_releases(survey: Survey, question_codes: dict[int, str]) -> list[Ea
                 "school_id", "codes", "respondents"
             )
         }
-        found.append(EarlierRelease(release.pk, frozenset(groups), [c.school_ids for c in clusters], profiles))
+        # Item and domain cells of its published groups that it did not show.
+        hidden: dict[tuple[str, int], set] = {}
+        suppressed_measures = (
+            ResultCell.objects.filter(release=release, disclosure=ResultCell.Disclosure.SUPPRESSED)
+            .exclude(item__isnull=True, domain__isnull=True)
+            .values_list("view", "school_id", "cluster_id", "demographic_1_id", "code_1", "demographic_2_id", "code_2",
+                         "item_id", "domain_id")
+        )
+        for view, school_id, cluster_id, q1, c1, q2, c2, item_id, domain_id in suppressed_measures:
+            answers = tuple((question_codes[q], c) for q, c in ((q1, c1), (q2, c2)) if q is not None)
+            cluster = index[cluster_id] if view == View.CLUSTER else None
+            group = Group(view, school_id=school_id if view != View.CLUSTER else None, cluster=cluster, answers=answers)
+            if group in groups:
+                measure = ("item", item_id) if item_id is not None else ("domain", domain_id)
+                hidden.setdefault(measure, set()).add(group)
+        found.append(EarlierRelease(release.pk, frozenset(groups), [c.school_ids for c in clusters], profiles,
+                                    {measure: frozenset(g) for measure, g in hidden.items()}))
     return found
 
 
@@ -285,6 +309,9 @@ def _compute_and_write(release: Release, survey: Survey, stages: dict[str, float
         wave.set_clusters({school: i for i, members in enumerate(clusters) for school in members})
         respondents = wave.group_respondents()
         atoms = {(school, codes): n for school, codes, n in wave.atom_counts()}
+        # The audit of each item over its answerers (item non-response): off unless the
+        # deployment turns it on, see settings.DISCLOSURE_AUDIT_ITEM_NONRESPONSE.
+        answered = wave.answered_by_profile() if settings.DISCLOSURE_AUDIT_ITEM_NONRESPONSE else None
         inputs = ReleaseInputs(
             k=survey.threshold, items=wave.items, domains=wave.domains, respondents=respondents,
             item_counts=wave.item_counts(), domain_sums=wave.domain_sums(),
@@ -305,9 +332,10 @@ def _compute_and_write(release: Release, survey: Survey, stages: dict[str, float
         earlier = _earlier_releases(survey, {q.pk: q.code for q in questions})
         protection = protect_groups(
             k=survey.threshold, questions=question_codes, profiles=atoms, groups=candidates, clusters=clusters,
-            earlier=earlier,
+            earlier=earlier, answered=answered,
         )
     stages["audit"] = protection.audit_seconds
+    stages["audit of measures"] = protection.measure_audit_seconds
     with _stage(stages, "statistics"):
         builder = CellBuilder(inputs, cluster_schools=clusters)
         cluster_of = {school: i for i, members in enumerate(clusters) for school in members}
@@ -315,7 +343,8 @@ def _compute_and_write(release: Release, survey: Survey, stages: dict[str, float
         for row in placeholders:
             row["cluster_index"] = cluster_of.get(row["group"].school_id)
         placeholders += cut_off_placeholders(builder, sorted(without_cuts), question_codes)
-        rows = builder.rows(protection.statuses, placeholders=placeholders)
+        cells = builder.table(protection.statuses, placeholders=placeholders,
+                              measures_hidden=protection.measures_hidden)
 
     with _stage(stages, "writing"):
         cluster_rows = ReleaseCluster.objects.bulk_create(
@@ -325,7 +354,9 @@ def _compute_and_write(release: Release, survey: Survey, stages: dict[str, float
             )
             for members in clusters
         )
-        _write_cells(release, rows, [c.pk for c in cluster_rows], {q.code: q.pk for q in questions})
+        with _stage(stages, "writing: cells"):
+            _write_cells(release, cells, [c.pk for c in cluster_rows], {q.code: q.pk for q in questions},
+                         stages)
         insert_rows(
             ReleaseAtom._meta.db_table, ["organisation_id", "release_id", "school_id", "codes", "respondents"],
             [(release.organisation_id, release.pk, school, list(codes), n) for (school, codes), n in atoms.items()],
@@ -333,7 +364,7 @@ def _compute_and_write(release: Release, survey: Survey, stages: dict[str, float
         _write_reliability(release, wave.domains, reliability)
         _write_drivers(release, wave.domains, domain_ids, scores)
         _write_comments(release, comments, by_school, small, cluster_of, respondents, [c.pk for c in cluster_rows])
-    counted = count_by_disclosure(rows)
+    counted = count_by_disclosure(cells)
     release.respondents = respondents.get(ORGANISATION, 0)
     release.cells_published = counted["published"]
     release.cells_banded = counted["banded"]
@@ -356,31 +387,102 @@ def _check_foreign_keys(stages: dict[str, float], name: str) -> None:
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
-def _write_cells(release: Release, rows: list[dict], cluster_pks: list[int], question_ids: dict[str, int]) -> None:
+def _write_cells(release: Release, cells: CellTable, cluster_pks: list[int], question_ids: dict[str, int],
+                 stages: dict[str, float] | None = None) -> None:
+    """Write the release's cells with one COPY (text format) into a staging table and one
+    INSERT ... SELECT into ResultCell (which row-level security checks like any insert; COPY
+    into a table with a policy is refused). The text is made column by column: the columns that
+    follow from the group once per group, the others once per column."""
+
     def demographic(answers, i):
         if len(answers) <= i:
             return None, ""
         question, code = answers[i]
         return question_ids[question], "" if code == ANY_CODE else code
 
-    # The columns that follow from the group are worked out once per group (a group has a cell
-    # per item and domain); the rest are read from the row in CELL_COLUMNS' order.
-    from_row = operator.itemgetter("key", *CELL_COLUMNS[CELL_COLUMNS.index("item_id"):])
-    places: dict[tuple, tuple] = {}
+    stages = {} if stages is None else stages
+    started = time.perf_counter()
+    fragments = []
+    for group, cluster in zip(cells.groups, cells.cluster_index, strict=True):
+        q1, c1 = demographic(group.answers, 0)
+        q2, c2 = demographic(group.answers, 1)
+        place = (str(group.view), group.school_id, None if cluster is None else cluster_pks[cluster], q1, c1, q2, c2)
+        fragments.append("\t".join(_copy_text(v) for v in place))
+    by_row = np.array(fragments, dtype=object)[cells.row_group].tolist()
+    text_columns = [_copy_column(cells.columns[name], kind) for name, kind in _TABLE_COLUMN_KINDS]
+    key, *rest = text_columns
+    owner = itertools.repeat(f"{release.organisation_id}\t{release.pk}", len(key))
+    data = ("\n".join(map("\t".join, zip(owner, key, by_row, *rest, strict=True))) + "\n").encode()
+    stages["writing: cells as text"] = time.perf_counter() - started
+    names = ", ".join(CELL_COLUMNS)
+    table = ResultCell._meta.db_table
+    staging = f"staging_cell_{uuid.uuid4().hex[:12]}"
+    with connection.cursor() as cursor:
+        # ResultCell's release is a plain id (no foreign-key check per cell): the release row is
+        # locked once instead, so that it cannot be deleted under cells that are being written.
+        cursor.execute(f"SELECT 1 FROM {Release._meta.db_table} WHERE id = %s FOR KEY SHARE", [release.pk])
+        if cursor.fetchone() is None:
+            raise RuntimeError(f"release {release.pk} was deleted while it was being built")
+        cursor.execute(f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS SELECT {names} FROM {table} WITH NO DATA")
+        with _stage(stages, "writing: cells, COPY"), cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
+            for start in range(0, len(data), 1 << 22):
+                copy.write(data[start : start + (1 << 22)])
+        with _stage(stages, "writing: cells, INSERT"):
+            cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging}")
+        cursor.execute(f"DROP TABLE {staging}")
 
-    def as_tuple(row: dict) -> tuple:
-        group: Group = row["group"]
-        cluster = group.cluster if group.cluster is not None else row.get("cluster_index")
-        place = places.get((id(group), cluster))
-        if place is None:
-            q1, c1 = demographic(group.answers, 0)
-            q2, c2 = demographic(group.answers, 1)
-            place = (group.view, group.school_id, None if cluster is None else cluster_pks[cluster], q1, c1, q2, c2)
-            places[(id(group), cluster)] = place
-        key, *values = from_row(row)
-        return (release.organisation_id, release.pk, key, *place, *values)
 
-    insert_rows(ResultCell._meta.db_table, CELL_COLUMNS, (as_tuple(row) for row in rows))
+NULL = "\\N"
+_SPECIAL = re.compile(r"[\\\t\n\r]")
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_TABLE_COLUMN_KINDS = (
+    ("key", "text"), ("item_id", "int"), ("domain_id", "int"), ("disclosure", "text"), ("suppression", "text"),
+    ("respondents", "int"), ("n", "int"), ("distribution", "json"), ("mean", "float"), ("sd", "float"),
+    ("pct_favourable", "int"), ("pct_neutral", "int"), ("pct_unfavourable", "int"), ("favourable_share", "float"),
+    ("ci_low", "float"), ("ci_high", "float"), ("favourable_band_low", "int"), ("favourable_band_high", "int"),
+    ("change", "float"), ("change_significant", "bool"), ("mean_change", "float"),
+    ("mean_change_significant", "bool"), ("difference", "float"), ("difference_significant", "bool"),
+    ("mean_difference", "float"), ("mean_difference_significant", "bool"),
+)
+
+
+def _copy_text(value) -> str:
+    """One value in COPY's text format."""
+    if value is None:
+        return NULL
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dict):
+        return json.dumps(value).translate(_ESCAPES)
+    return str(value).translate(_ESCAPES)
+
+
+def _copy_column(values: list, kind: str) -> list[str]:
+    """A column's values in COPY's text format. Numbers and booleans are formatted by the repr
+    of the whole list (in C, the same text as repr of each), then split."""
+    if not values:
+        return []
+    if kind in ("int", "float", "bool"):
+        text = repr(values)[1:-1]
+        if kind == "bool":
+            text = text.replace("True", "t").replace("False", "f")
+        found = text.replace("None", NULL).split(", ")
+        if len(found) != len(values) or "(" in text:
+            raise ValueError(f"a {kind} column holds values of another kind")
+        return found
+    if kind == "json":
+        return [
+            NULL if v is None else f'{{"1": {v["1"]}, "2": {v["2"]}, "3": {v["3"]}, "4": {v["4"]}, "5": {v["5"]}}}'
+            if len(v) == 5 and all(type(c) is int for c in v.values()) else _copy_text(v)
+            for v in values
+        ]
+    if None in values or _SPECIAL.search("".join(map(str, values))):
+        return [NULL if v is None else str(v).translate(_ESCAPES) for v in values]
+    return list(map(str, values))
 
 
 def _write_reliability(release: Release, domains, reliability) -> None:
@@ -447,12 +549,11 @@ def _write_comments(release, comments, by_school, small, cluster_of, respondents
             respondents=respondents.get(Group(View.CLUSTER, cluster=cluster), 0), demographic_group=False
         ):
             cluster = None
-        rows.append(ReleaseComment(
-            organisation_id=release.organisation_id, release=release, question_id=question_id, school_id=school,
-            cluster_id=None if cluster is None else cluster_pks[cluster], text=redact(text, names=names),
-            position=position,
+        rows.append((
+            release.organisation_id, release.pk, question_id, school,
+            None if cluster is None else cluster_pks[cluster], redact(text, names=names), position,
         ))
-    ReleaseComment.objects.bulk_create(rows)
+    insert_rows(ReleaseComment._meta.db_table, COMMENT_COLUMNS, rows)
 
 
 def _publish(release: Release, survey: Survey, *, build_seconds: float, audit_seconds: float,
