@@ -5,6 +5,7 @@ and writes result cells accordingly.
 
 * ``audit``: the rank audit (which groups of 1..k-1 respondents the published cells reveal).
 * ``protect``: primary and complementary suppression, proven by the audit.
+* ``measures``: the same for each measure's cells, over the respondents who answered it.
 * ``rules``: group disclosure bands, small-school clusters, comment and response-rate thresholds.
 * ``views``: atoms from respondents' profiles, cells of the views a release publishes.
 """
@@ -18,6 +19,7 @@ from .audit import (
     minimal_groups,
     pairwise_rule_would_publish,
 )
+from .measures import Measure, MeasureProtection, protect_measures
 from .protect import DisclosureError, Protection, primary_suppress, protect
 from .rules import (
     Clustering,
@@ -39,6 +41,8 @@ __all__ = [
     "Clustering",
     "DisclosureError",
     "FavourableBand",
+    "Measure",
+    "MeasureProtection",
     "Profile",
     "Protection",
     "SchoolCount",
@@ -57,6 +61,7 @@ __all__ = [
     "pairwise_rule_would_publish",
     "primary_suppress",
     "protect",
+    "protect_measures",
     "response_rate_shown",
     "shows_full_statistics",
     "standard_cells",
