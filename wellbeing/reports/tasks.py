@@ -9,33 +9,22 @@ survey links or releases.
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import OperationalError
 from django.utils import timezone
 
+from wellbeing.task_options import fan_out_options, task_options
 from wellbeing.tenancy.context import organisation_task, platform_scope
 
 from . import services
 
 
-@shared_task(
-    name="wellbeing.reports.tasks.report_render_task",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=3,
-    soft_time_limit=14 * 60,
-    time_limit=15 * 60,
-)
+@shared_task(name="wellbeing.reports.tasks.report_render_task", **task_options(seconds=15 * 60, retries=3))
 def report_render_task(organisation_id: int, report_id: int) -> str | None:
     # No organisation_task here: the service commits step by step so the page sees progress.
     report = services.report_render(organisation_id=organisation_id, report_id=report_id)
     return report.status if report is not None else None
 
 
-@shared_task(name="wellbeing.reports.tasks.reports_request_due_for", acks_late=True, reject_on_worker_lost=True,
-             autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5, soft_time_limit=120,
-             time_limit=180)
+@shared_task(name="wellbeing.reports.tasks.reports_request_due_for", **task_options(seconds=180))
 @organisation_task
 def reports_request_due_for(organisation_id: int) -> int:
     from wellbeing.tenancy.models import Organisation
@@ -43,8 +32,7 @@ def reports_request_due_for(organisation_id: int) -> int:
     return services.reports_request_due(organisation=Organisation.objects.get(pk=organisation_id))
 
 
-@shared_task(name="wellbeing.reports.tasks.reports_request_due", acks_late=True, reject_on_worker_lost=True,
-             soft_time_limit=120, time_limit=180)
+@shared_task(name="wellbeing.reports.tasks.reports_request_due", **fan_out_options(seconds=180))
 def reports_request_due() -> int:
     """Celery beat, daily: one task per organisation with a meeting whose report is due."""
     from .models import BoardMeeting
