@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from surveys import charts
 from surveys.charts import Value
@@ -133,6 +133,9 @@ def _schools(heatmap: dict, k: int) -> dict:
         for column, v, difference in zip(columns, row["values"], differences, strict=True):
             if difference is None:
                 continue
+            # Translators: one area where a school differs significantly from the rest of the
+            # organisation, e.g. "Workload and demands 9% (−16)": the area, the school's %
+            # favourable and its difference in points.
             text = gettext("%(area)s %(value)s (%(difference)s)") % {
                 "area": column, "value": charts.value_text(value(v), k), "difference": _signed(difference)}
             (lower if difference < 0 else higher).append(text)
@@ -150,8 +153,12 @@ def _schools(heatmap: dict, k: int) -> dict:
     for start in range(0, len(drawn), HEATMAP_ROWS_PER_CHART):
         chunk = drawn[start:start + HEATMAP_ROWS_PER_CHART]
         if large:
-            title = gettext("Heatmap of %% favourable: the organisation and the %(n)s schools that differ most "
-                            "from the rest of it") % {"n": len(drawn) - 1}
+            # Translators: the heatmap of a large organisation's report shows the organisation's
+            # own row and the n schools whose figures differ most from the rest of the organisation.
+            title = ngettext("Heatmap of %% favourable: the organisation and the school that differs most "
+                             "from the rest of the organisation",
+                             "Heatmap of %% favourable: the organisation and the %(n)s schools that differ most "
+                             "from the rest of the organisation", len(drawn) - 1) % {"n": len(drawn) - 1}
         else:
             title = gettext("Heatmap of %% favourable by school, part %(n)s of %(of)s") % {
                 "n": start // HEATMAP_ROWS_PER_CHART + 1,
