@@ -86,9 +86,13 @@ def _cached(key_parts: tuple, build):
 
 
 def _tag(release: Release) -> str:
+    return _tag_of(release.pk, release.created_at)
+
+
+def _tag_of(release_id: int, created_at) -> str:
     """A release in a cache key: its id and creation time (ids alone can come back after a
     database is restored or a test database recreated; the cache outlives both)."""
-    return f"{release.pk}@{release.created_at.timestamp()}"
+    return f"{release_id}@{created_at.timestamp()}"
 
 
 def _chart_html(chart: charts.Chart, **extra) -> str:
@@ -306,7 +310,7 @@ def _current(survey_id: int) -> Current | None:
     if found is None:
         return None
     pk, created_at, title = found
-    return Current(release_id=pk, tag=f"{pk}@{created_at.timestamp()}", title=title)
+    return Current(release_id=pk, tag=_tag_of(pk, created_at), title=title)
 
 
 def _organisation_page(request, results, survey, release, drawing):

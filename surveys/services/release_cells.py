@@ -346,11 +346,6 @@ class CellBuilder:
         return n, total, squares
 
     # -- the whole release ----------------------------------------------------------------------
-    def rows(self, statuses: Mapping[Group, str], *, placeholders: Sequence[dict] = (),
-             measures_hidden: Mapping[tuple[Group, tuple[str, int]], str] | None = None) -> list[dict]:
-        """Every cell as a dict (see `table`)."""
-        return self.table(statuses, placeholders=placeholders, measures_hidden=measures_hidden).rows()
-
     def table(self, statuses: Mapping[Group, str], *, placeholders: Sequence[dict] = (),
               measures_hidden: Mapping[tuple[Group, tuple[str, int]], str] | None = None) -> CellTable:
         """Every cell: published groups first (the organisation's before the others, so that
