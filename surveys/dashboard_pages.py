@@ -85,18 +85,28 @@ def _my_organisations(request):
     found = getattr(request, "_results_my_organisations", None)
     if found is None:
         key = f"results:my-organisations:{request.user.pk}"
-        try:
-            found = cache.get(key)
-        except Exception:
-            logger.exception("results cache unavailable")
+        found = _cache_get(key)
         if found is None:
             found = organisations_of_user(user=request.user)
-            try:
-                cache.set(key, found, ORGANISATIONS_SECONDS)
-            except Exception:
-                logger.exception("results cache unavailable")
+            _cache_set(key, found, ORGANISATIONS_SECONDS)
         request._results_my_organisations = found
     return found
+
+
+# The cache only saves work: when Redis is away, pages are drawn as if nothing were kept.
+def _cache_get(key: str):
+    try:
+        return cache.get(key)
+    except Exception:
+        logger.exception("results cache unavailable")
+        return None
+
+
+def _cache_set(key: str, value, seconds: int) -> None:
+    try:
+        cache.set(key, value, seconds)
+    except Exception:
+        logger.exception("results cache unavailable")
 
 
 def _keepable(request, params: tuple[str, ...]) -> bool:
@@ -112,11 +122,7 @@ def page(request, key_parts: tuple, draw: Callable[[Drawing], HttpResponse], *, 
         return draw(Drawing({}))
     parts = (*key_parts, *_reader_parts(request), request.get_full_path())
     key = "results:page:" + hashlib.sha256(repr(parts).encode()).hexdigest()
-    try:
-        kept = cache.get(key)
-    except Exception:
-        logger.exception("results cache unavailable")
-        return draw(Drawing({}))
+    kept = _cache_get(key)
     if kept is None:
         token_mark, email_mark = f"sw{secrets.token_hex(16)}", f"sw{secrets.token_hex(16)}"
         drawing = Drawing({"csrf_token": token_mark, "user": Reader(email_mark),
@@ -124,11 +130,7 @@ def page(request, key_parts: tuple, draw: Callable[[Drawing], HttpResponse], *, 
         response = draw(drawing)
         if response.status_code != 200 or not drawing.canonical:
             return _filled(response, token_mark, email_mark, request)
-        kept = (token_mark, email_mark, response.content)
-        try:
-            cache.set(key, kept, PAGE_SECONDS)
-        except Exception:
-            logger.exception("results cache unavailable")
+        _cache_set(key, (token_mark, email_mark, response.content), PAGE_SECONDS)
         return _filled(response, token_mark, email_mark, request)
     token_mark, email_mark, content = kept
     return HttpResponse(_fill(content, token_mark, email_mark, request))
