@@ -122,3 +122,85 @@ def test_response_and_comment_ids_are_random_and_answers_have_no_id_of_their_own
     # uuid4 values are made by the application; no sequence hands out ordered ids.
     assert ids == {"surveys_response": ("uuid", None), "surveys_comment": ("uuid", None)}
     assert sequences == 0
+
+
+# -- who reads raw answers --------------------------------------------------------------------
+# DESIGN.md: raw answers are read by the aggregation module only; everything else reads
+# suppressed result cells. Besides the aggregation package, these modules may name the answer
+# models or tables, each for the reason given; any other module that does fails the test.
+ANSWER_MODELS = {"Answer", "Response", "Comment"}
+ANSWER_READERS = {
+    "surveys/aggregation/": "the one reader of raw answers",
+    "surveys/models/": "the models themselves",
+    "surveys/services/responses.py": "writes a submission (reads nothing back)",
+    "surveys/services/releases.py": "scrubs the storage order of a closed wave's rows",
+    "surveys/generator.py": "writes generated answers for the demo, tests and benchmarks",
+    "surveys/tests/stored.py": "the submission tests' view of what was stored",
+    "surveys/tests/test_anonymity.py": "reads the catalog of the answer tables, never their rows",
+    "surveys/tests/test_releases.py": "checks that the scrub rewrote the rows' storage order",
+    "bench/": "benchmarks load generated answers, count them and hand them to their baselines",
+}
+SKIPPED_DIRECTORIES = {".venv", ".local", ".git", "node_modules", "frontend", "migrations", "static"}
+
+
+def answer_readers(relative_path: str, source: str) -> list[str]:
+    """How one module names the answer models or tables: imports of Answer, Response or Comment
+    from surveys' models, get_model("surveys", ...) of them, and SQL naming their tables."""
+    import ast
+
+    found = []
+    package = relative_path.split("/")[0]
+    for node in ast.walk(ast.parse(source, filename=relative_path)):
+        if isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            from_surveys_models = (
+                module.startswith("surveys.models")
+                or (node.level > 0 and package == "surveys" and module.split(".")[0] in ("models", ""))
+            )
+            names = {alias.name for alias in node.names} & ANSWER_MODELS
+            if from_surveys_models and names:
+                found.append(f"{relative_path}:{node.lineno} imports {', '.join(sorted(names))}")
+        elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) == "get_model":
+            values = [a.value for a in node.args if isinstance(a, ast.Constant)]
+            if "surveys" in values and ANSWER_MODELS & set(values):
+                found.append(f"{relative_path}:{node.lineno} gets the model {values[-1]}")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            tables = [t for t in ANSWER_TABLES if re.search(rf"\b{t}\b", node.value)]
+            if tables:
+                found.append(f"{relative_path}:{node.lineno} names the table {tables[0]}")
+    return sorted(found, key=lambda line: int(line.split(":")[1].split()[0]))
+
+
+def test_only_the_aggregation_reads_answers():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        relative = path.relative_to(root)
+        if SKIPPED_DIRECTORIES & set(relative.parts[:-1]):
+            continue
+        name = relative.as_posix()
+        if any(name == allowed or (allowed.endswith("/") and name.startswith(allowed)) for allowed in ANSWER_READERS):
+            continue
+        found += answer_readers(name, path.read_text())
+    assert found == []
+
+
+def test_the_reader_check_catches_a_new_reader():
+    source = (
+        "from surveys.models import Answer, Item\n"
+        "from ..models import Comment\n"
+        "from .models.responses import Response\n"
+        "from surveys.models import ResponseCount\n"
+        "Answer2 = apps.get_model('surveys', 'Answer')\n"
+        "SQL = 'SELECT value FROM surveys_answer'\n"
+        "OTHER = 'SELECT 1 FROM surveys_answered_question'\n"
+    )
+    assert answer_readers("surveys/views_new.py", source) == [
+        "surveys/views_new.py:1 imports Answer",
+        "surveys/views_new.py:2 imports Comment",
+        "surveys/views_new.py:3 imports Response",
+        "surveys/views_new.py:5 gets the model Answer",
+        "surveys/views_new.py:6 names the table surveys_answer",
+    ]

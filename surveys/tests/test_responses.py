@@ -9,14 +9,12 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from surveys import services
-from surveys.models import Answer, Comment, Draft, Invitation, Response, ResponseCount
+from surveys.models import Draft, Invitation, ResponseCount
 from surveys.services import Outcome, SubmissionRefused
+from surveys.tests import stored
 from surveys.tests.factories import full_answers, invite, make_survey
+from surveys.tests.stored import stored_rows
 from wellbeing.tenancy.context import organisation_scope
-
-
-def stored_rows():
-    return (Response.objects.count(), Answer.objects.count(), Comment.objects.count())
 
 
 @pytest.fixture
@@ -51,15 +49,15 @@ def test_a_submission_stores_an_anonymous_response_and_marks_the_invitation(worl
 
     assert result.outcome is Outcome.STORED
     with organisation_scope(world.org("a")):
-        response = Response.objects.get()
+        response = stored.the_response()
         assert isinstance(response.pk, uuid.UUID) and response.pk.version == 4
         assert response.school == world.school("a", 1)
         assert response.submitted_on == timezone.localdate(timezone=ZoneInfo(survey.time_zone))
         assert response.demographics == {"job_category": "teacher", "age_band": "prefer_not_to_say"}
         assert response.language == "fr"
-        assert Answer.objects.filter(response=response).count() == len(answers) - 1  # skipped: no row
-        assert Answer.objects.get(response=response, item=na_item).not_applicable is True
-        comment = Comment.objects.get()
+        assert stored.answers(response=response).count() == len(answers) - 1  # skipped: no row
+        assert stored.answers(response=response, item=na_item).get().not_applicable is True
+        comment = stored.comments().get()
         assert (comment.text, comment.school, comment.survey) == (
             "Fewer meetings after school.", world.school("a", 1), survey,
         )
@@ -76,7 +74,7 @@ def test_a_double_submit_stores_one_response(world, open_survey):
     assert (first.outcome, second.outcome) == (Outcome.STORED, Outcome.ALREADY_SUBMITTED)
     with organisation_scope(world.org("a")):
         assert stored_rows() == (1, 48, 1)
-        assert set(Answer.objects.values_list("value", flat=True)) == {4}  # the first answers stand
+        assert set(stored.answers().values_list("value", flat=True)) == {4}  # the first answers stand
 
 
 @pytest.mark.parametrize("forge", [
@@ -103,7 +101,7 @@ def test_a_used_token_stores_nothing_more(world, open_survey):
     assert submit(token, survey, comments={"anything-else": "Someone else"}).outcome is Outcome.ALREADY_SUBMITTED
     with organisation_scope(world.org("a")):
         assert stored_rows() == before
-        assert not Comment.objects.filter(text="Someone else").exists()
+        assert not stored.comments(text="Someone else").exists()
 
 
 def test_a_closed_survey_takes_no_answers(world, open_survey):
@@ -198,7 +196,7 @@ def test_the_day_of_submission_follows_the_survey_time_zone(world):
         _invitation, token = invite(survey, world.school("a"))
     submit(token, survey)
     with organisation_scope(world.org("a")):
-        assert Response.objects.get().submitted_on == timezone.localdate(timezone=ZoneInfo("Pacific/Kiritimati"))
+        assert stored.the_response().submitted_on == timezone.localdate(timezone=ZoneInfo("Pacific/Kiritimati"))
 
 
 @pytest.mark.celery

@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from surveys import services
-from surveys.models import Answer, Comment, Draft, Invitation, Item, Response
+from surveys.models import Draft, Invitation, Item
+from surveys.tests import stored
 from surveys.tests.factories import invite, make_survey
 from wellbeing.tenancy.context import organisation_scope
 from wellbeing.tenancy.tokens import token_hash
@@ -25,7 +26,7 @@ SESSION_KEY = "staffwell_survey"
 
 def stored_rows(organisation):
     with organisation_scope(organisation):
-        return (Response.objects.count(), Answer.objects.count(), Comment.objects.count())
+        return stored.stored_rows()
 
 
 @pytest.fixture
@@ -181,7 +182,7 @@ def test_a_whole_survey_is_sent_once_even_when_sent_twice(world, open_survey):
     assert first["Location"] == second["Location"] == "/s/survey/done/"
     assert stored_rows(world.org("a")) == (1, len(items), 1)
     with organisation_scope(world.org("a")):
-        response = Response.objects.get()
+        response = stored.the_response()
         assert response.demographics == {"job_category": "teacher", "age_band": "prefer_not_to_say"}
         assert Invitation.objects.get(pk=invitation.pk).status == Invitation.Status.RESPONDED
         assert not Draft.objects.exists()
@@ -240,7 +241,7 @@ def test_the_language_can_be_changed_on_every_page_and_is_kept(world, open_surve
     client.post("/s/survey/1/", {items[0].code: "4", "direction": "next"})
     client.post("/s/survey/check/")
     with organisation_scope(world.org("a")):
-        assert Response.objects.get().language == language
+        assert stored.the_response().language == language
 
 
 def test_a_language_change_cannot_send_the_browser_elsewhere(world, open_survey):
@@ -373,7 +374,7 @@ def test_a_shared_link_stores_a_response_for_its_school(world, shared_link):
     cookie = response.cookies[f"staffwell_sent_{survey.pk}"]
     assert cookie["httponly"] and cookie["path"] == "/s/"
     with organisation_scope(world.org("a")):
-        assert Response.objects.get().school == world.school("a", 1)
+        assert stored.the_response().school == world.school("a", 1)
         assert not Draft.objects.exists()
     assert "Your answers have been sent" in client.get("/s/survey/done/").content.decode()
 
