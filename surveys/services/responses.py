@@ -125,12 +125,19 @@ def _check_open(survey: Survey, now: datetime.datetime) -> None:
         raise SubmissionRefused("not_open")
 
 
+def _as_mapping(value, field: str, message: str) -> Mapping:
+    """A submitted part (answers, demographics, comments): nothing sent is an empty mapping,
+    anything but a mapping is refused with `message` under `field`."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValidationError({field: message})
+    return value
+
+
 def _clean_answers(survey: Survey, answers, *, partial: bool) -> dict[int, int | None]:
     """{item id: value or None for "not applicable"}; raises naming every bad item."""
-    if answers is None:
-        answers = {}
-    if not isinstance(answers, Mapping):
-        raise ValidationError({"answers": _("Answers must map item codes to values.")})
+    answers = _as_mapping(answers, "answers", _("Answers must map item codes to values."))
     items = instrument_shape(survey).items_by_code
     cleaned, errors = {}, []
     for code, value in answers.items():
@@ -167,10 +174,9 @@ def _clean_answers(survey: Survey, answers, *, partial: bool) -> dict[int, int |
 
 
 def _clean_demographics(survey: Survey, demographics) -> dict[str, str]:
-    if demographics is None:
-        demographics = {}
-    if not isinstance(demographics, Mapping):
-        raise ValidationError({"demographics": _("Demographic answers must map question codes to option codes.")})
+    demographics = _as_mapping(
+        demographics, "demographics", _("Demographic answers must map question codes to option codes.")
+    )
     questions = {question.code: question for question in demographic_questions(survey)}
     cleaned, errors = {}, []
     for code, option in demographics.items():
@@ -192,10 +198,7 @@ def _clean_demographics(survey: Survey, demographics) -> dict[str, str]:
 
 
 def _clean_comments(survey: Survey, comments) -> dict[int, str]:
-    if comments is None:
-        comments = {}
-    if not isinstance(comments, Mapping):
-        raise ValidationError({"comments": _("Comments must map question codes to text.")})
+    comments = _as_mapping(comments, "comments", _("Comments must map question codes to text."))
     questions = instrument_shape(survey).comment_questions_by_code
     cleaned, errors = {}, []
     for code, text in comments.items():

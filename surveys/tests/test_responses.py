@@ -163,6 +163,21 @@ def test_bad_answers_are_named_and_nothing_is_stored(world, open_survey):
         assert Draft.objects.filter(token_hash=invitation.token_hash).exists()  # nothing typed is lost
 
 
+@pytest.mark.parametrize(("part", "sent", "message"), [
+    ("answers", ["workload-1", 4], "map item codes to values"),
+    ("demographics", "teacher", "map question codes to option codes"),
+    ("comments", 42, "map question codes to text"),
+])
+def test_a_part_that_is_not_a_mapping_is_refused_by_name(world, open_survey, part, sent, message):
+    survey, invitation, token = open_survey
+    with pytest.raises(ValidationError) as error:
+        submit(token, survey, **{part: sent})
+    assert any(message in m for m in error.value.message_dict[part])
+    with organisation_scope(world.org("a")):
+        assert stored_rows() == (0, 0, 0)
+        assert Invitation.objects.get(pk=invitation.pk).status == Invitation.Status.SENT
+
+
 def test_an_empty_submission_is_refused(world, open_survey):
     survey, _invitation, token = open_survey
     with pytest.raises(ValidationError, match="at least one question"):
