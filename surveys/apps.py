@@ -7,4 +7,6 @@ class SurveysConfig(AppConfig):
     verbose_name = _("Surveys")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import dashboard_pages, signals  # noqa: F401
+
+        dashboard_pages.connect_signals()

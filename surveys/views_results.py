@@ -10,7 +10,9 @@ what is decided in surveys/permissions.py (`results_access`): anything a person 
 the release's id, the language and what the reader may see; a new release has a new id, so the
 cache moves on by itself. Over that, the organisation, school and item pages are kept whole per
 release, address, language and kind of reader (dashboard_pages.py): a view of a kept page runs
-the permission checks and one small query for the published release, and draws nothing.
+the permission checks against the person's roles and the organisation's published releases,
+both remembered per process until they change (wellbeing/tenancy/access_cache.py), and
+draws nothing: it needs no query at all.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from wellbeing.tenancy import access_cache
+from wellbeing.tenancy.context import current_organisation_id
 from wellbeing.tenancy.models import School
 
 from . import charts, dashboard_pages, permissions, selectors
@@ -301,16 +305,33 @@ class Current:
     title: str
 
 
-def _current(survey_id: int) -> Current | None:
-    """The survey's published release, read with as little as a kept page needs (one small
-    query on every view); None when nothing is published or the survey is not this
-    organisation's."""
-    found = (Release.objects.filter(survey_id=survey_id, status=Release.Status.PUBLISHED)
-             .values_list("pk", "created_at", "survey__title").first())
-    if found is None:
-        return None
-    pk, created_at, title = found
-    return Current(release_id=pk, tag=_tag_of(pk, created_at), title=title)
+@dataclass(frozen=True)
+class Published:
+    """What every view of a kept page looks up in the organisation: each survey's published
+    release and each school's name. Remembered per process until a release, survey or school
+    of the organisation changes (dashboard_pages.py renews the organisation's token); one
+    object shared by the process's requests, so only ever read."""
+
+    current: dict[int, Current]
+    school_names: dict[int, str]
+
+
+def _published() -> Published:
+    def read():
+        releases = (Release.objects.filter(status=Release.Status.PUBLISHED)
+                    .values_list("survey_id", "pk", "created_at", "survey__title"))
+        return Published(
+            current={survey_id: Current(release_id=pk, tag=_tag_of(pk, created_at), title=title)
+                     for survey_id, pk, created_at, title in releases},
+            school_names=dict(School.objects.values_list("pk", "name")),
+        )
+    return access_cache.organisation_fact(current_organisation_id(), "results-published", read, shared=True)
+
+
+def _current(survey_id: int, published: Published | None = None) -> Current | None:
+    """The survey's published release, with as little as a kept page needs; None when nothing
+    is published or the survey is not this organisation's."""
+    return (published or _published()).current.get(int(survey_id))
 
 
 def _organisation_page(request, results, survey, release, drawing):
@@ -462,7 +483,8 @@ def _drivers(release, language) -> list[dict]:
 def school_dashboard(request, org, survey_id, school_id):
     results = permissions.results_access(access=request.access)
     school_id = int(school_id)
-    current = _current(survey_id)
+    published = _published()
+    current = _current(survey_id, published)
 
     def draw(drawing):
         _results, survey, release = _survey_and_release(request, survey_id)
@@ -480,7 +502,7 @@ def school_dashboard(request, org, survey_id, school_id):
     # Checked on every view, kept page or not; that the school is one of the survey's is
     # checked when the page is drawn (a page is kept only once drawn).
     permissions.require(results.can_read_school(school_id))
-    name = School.objects.filter(pk=school_id).values_list("name", flat=True).first()
+    name = published.school_names.get(school_id)
     if name is None:
         raise Http404
     return dashboard_pages.page(request, ("school", current.tag, current.title, school_id, name),

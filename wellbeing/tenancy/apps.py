@@ -8,4 +8,6 @@ class TenancyConfig(AppConfig):
     verbose_name = _("Organisations")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import access_cache, signals  # noqa: F401
+
+        access_cache.connect_signals()

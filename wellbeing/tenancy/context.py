@@ -68,38 +68,76 @@ def _set_database_scope(scope: _Scope | None, using: str) -> None:
         )
 
 
+class _ScopeSetting:
+    """Sets the database's scope for a block, at once or (`lazy`) as an execute wrapper just
+    before the block's first statement: a request answered without the database (a kept
+    dashboard page, with everything the middlewares need remembered, see access_cache.py) then
+    costs no BEGIN, no set_config and no COMMIT."""
+
+    def __init__(self, scope: _Scope, using: str, *, pending: bool):
+        self.scope, self.using, self.pending, self.applied = scope, using, pending, False
+
+    def apply(self) -> None:
+        if self.pending:
+            self.pending = False
+            _set_database_scope(self.scope, self.using)
+            self.applied = True
+
+    def __call__(self, execute, sql, params, many, context):
+        self.apply()
+        return execute(sql, params, many, context)
+
+
+def _apply_pending(using: str) -> None:
+    """Set a deferred scope now: what runs next may reach the database by a way that passes no
+    execute wrapper (psycopg's COPY through `cursor.copy()`), or reset the scope on its way out."""
+    for wrapper in connections[using].execute_wrappers:
+        if isinstance(wrapper, _ScopeSetting):
+            wrapper.apply()
+
+
 @contextmanager
-def _enter(scope: _Scope, using: str) -> Iterator[None]:
+def _enter(scope: _Scope, using: str, *, lazy: bool = False) -> Iterator[None]:
     outer = _scope.get()
+    connection = connections[using]
+    nested = connection.in_atomic_block
+    if nested:
+        _apply_pending(using)
     # Re-entering the scope already set in this transaction (a service called from a view that
     # is already scoped) needs only the savepoint, not another round trip to set it again.
-    nested = connections[using].in_atomic_block
     same = outer == scope and nested
     token = _scope.set(scope)
     try:
         with transaction.atomic(using=using):
-            if not same:
-                _set_database_scope(scope, using)
+            setting = _ScopeSetting(scope, using, pending=not same)
+            if not lazy:
+                setting.apply()
             try:
-                yield
+                if setting.pending:
+                    with connection.execute_wrapper(setting):
+                        yield
+                else:
+                    yield
             finally:
                 # A transaction-local setting outlives a released savepoint: put the outer
                 # scope (or none) back before handing the transaction back to its caller. The
                 # outermost block needs no reset: its transaction ends here, and the setting
                 # with it.
-                if nested and not same and connections[using].in_atomic_block and not connections[using].needs_rollback:
+                if nested and setting.applied and connection.in_atomic_block and not connection.needs_rollback:
                     _set_database_scope(outer, using)
     finally:
         _scope.reset(token)
 
 
 @contextmanager
-def organisation_scope(organisation, *, using: str = "default") -> Iterator[None]:
-    """Run the block in one transaction, for one organisation (an Organisation or its id)."""
+def organisation_scope(organisation, *, using: str = "default", lazy: bool = False) -> Iterator[None]:
+    """Run the block in one transaction, for one organisation (an Organisation or its id).
+    `lazy` (the organisation middleware) sets the database's scope just before the first
+    statement instead of at once, so a block that never reaches the database costs nothing."""
     organisation_id = getattr(organisation, "pk", organisation)
     if organisation_id is None:
         raise ValueError("organisation_scope needs a saved organisation")
-    with _enter(_Scope(organisation_id=int(organisation_id), using=using), using):
+    with _enter(_Scope(organisation_id=int(organisation_id), using=using), using, lazy=lazy):
         yield
 
 

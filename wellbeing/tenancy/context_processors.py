@@ -1,4 +1,4 @@
-from .selectors import organisations_of_user
+from .selectors import organisations_of_user_remembered
 
 
 def tenancy(request):
@@ -7,5 +7,5 @@ def tenancy(request):
     return {
         "organisation": getattr(request, "organisation", None),
         "access": getattr(request, "access", None),
-        "my_organisations": (lambda: organisations_of_user(user=user)) if user else list,
+        "my_organisations": (lambda: organisations_of_user_remembered(request)) if user else list,
     }

@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.db.models import Count, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from . import access_cache
 from .context import platform_scope
 from .models import Membership, Organisation, RosterImport, School, StaffMember
 
@@ -23,6 +24,16 @@ def organisations_of_user(*, user) -> list[Organisation]:
             .values_list("organisation_id", flat=True)
         )
     return list(Organisation.objects.filter(pk__in=ids, is_active=True).order_by("name"))
+
+
+def organisations_of_user_remembered(request) -> list[Organisation]:
+    """`organisations_of_user` for the request's person, remembered per process until their
+    roles or any organisation change (access_cache.py)."""
+    user = request.user
+    if not user.is_authenticated:
+        return []
+    return access_cache.person_and_organisations_fact(
+        request, user.pk, "organisations", lambda: organisations_of_user(user=user))
 
 
 def user_holds_any_role(*, user, roles) -> bool:
