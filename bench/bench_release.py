@@ -17,7 +17,8 @@ complementary suppression with the rank audit), statistics of every cell, writin
 atoms, reliability, drivers and comments, and publishing. (The scrub of ordering traces that
 a final release queues runs afterwards as a task of its own and is not part of the release.)
 Between runs the release is deleted (not timed), so every run builds the same release from
-scratch. The stages of the last run are printed from the builder's own timings.
+scratch. The stages of the last run are printed from the builder's own timings ("writing: cells
+as binary" is the making of the cells' binary COPY data, formerly "cells as text").
 
 Baseline, in the same run: DuckDB (in process, 2 threads) computing the same cuts from the same
 answers, exported once to Parquet (not timed): respondents per group, per group and item the

@@ -1,17 +1,20 @@
 """Aggregates of one wave, computed in SQL over all of its responses at once.
 
 A snapshot copies the wave's respondents into a temporary table (response id, school, cluster,
-one column per demographic question) and their answers into another (flipped values, domain,
-the same group columns), then every aggregate is one GROUP BY ... GROUPING SETS query over
-those tables: organisation, school, cluster of small schools, school x one question,
-organisation x one question, organisation x two questions. A group is a set of respondents;
-its answer to a question is an option code, and "prefer not to say" or a skipped question puts
-a respondent in no group of that question.
+one column per demographic question) and reads their answers once, into another with one row per
+respondent (each item's flipped answer as a small code, each domain's answered items and their
+sum). Those rows are counted per atom (respondents of identical school, cluster and codes) in
+one GROUP BY, and every aggregate of a group is then one GROUP BY ... GROUPING SETS query over
+the atoms: organisation, school, cluster of small schools, school x one question, organisation
+x one question, organisation x two questions. A group is a set of respondents; its answer to a
+question is an option code, and "prefer not to say" or a skipped question puts a respondent in
+no group of that question.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -34,6 +37,12 @@ from ..statistics import counts_moments
 
 View = ResultCell.View
 WORK_MEM = "256MB"
+# An answer's code: 0 skipped (no row), 1..5 the flipped value, 6 "not applicable"; three bits,
+# so 21 of them fit in a bigint.
+NOT_APPLICABLE_CODE = 6
+CODES_PER_WORD = 21
+# PostgreSQL allows 1,600 columns in a table: the atoms' measures are split across tables.
+MAX_ATOM_COLUMNS = 1200
 
 
 @dataclass(frozen=True)
@@ -163,12 +172,14 @@ class WaveSnapshot:
         self.domains = list(domains.values())
         suffix = uuid.uuid4().hex[:12]
         self._respondents = f"wave_respondent_{suffix}"
-        self._scores = f"wave_score_{suffix}"
-        self._item_atoms = f"wave_item_atom_{suffix}"
+        self._answers = f"wave_answer_{suffix}"
+        self._atoms_prefix = f"wave_atom_{suffix}"
         self._clusters_fixed = False
-        self._item_counts: dict | None = None
-        self._reliability_counts: dict[int, ItemCounts] = {}
-        self._scores_made = False
+        self._answers_made = False
+        # (table, its measure columns) of the per-atom counts and sums, once made.
+        self._atom_tables: list[tuple[str, list[str]]] | None = None
+        self._item_counts: ItemCountTable | None = None
+        self._domain_sums: dict | None = None
         self._groups: dict[tuple, Group] = {}
         self._columns = ["school_id", "cluster", *(f"d{i}" for i in range(len(self.questions)))]
 
@@ -185,7 +196,10 @@ class WaveSnapshot:
     def _create(self) -> None:
         # Hash aggregation of the grouping sets needs more than PostgreSQL's default 4 MB, or
         # it falls back to sorting on disk (three times slower); local to this transaction.
+        # These queries run once each, for a second or less: compiling them (JIT) costs more
+        # than it saves.
         self._execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        self._execute("SET LOCAL jit = off")
         codes = ", ".join(
             f"CASE WHEN r.demographics ->> %s = ANY(%s) THEN r.demographics ->> %s END AS d{i}"
             for i in range(len(self.questions))
@@ -196,84 +210,126 @@ class WaveSnapshot:
         self._execute(
             f"""
             CREATE TEMPORARY TABLE {self._respondents} ON COMMIT DROP AS
-            SELECT r.id AS response_id, r.school_id, NULL::integer AS cluster{", " if codes else ""}{codes},
-                   0::bigint AS complete
+            SELECT r.id AS response_id, r.school_id, NULL::integer AS cluster{", " if codes else ""}{codes}
             FROM {Response._meta.db_table} r
             WHERE r.organisation_id = %s AND r.survey_id = %s
             """,
             [*params, self.survey.organisation_id, self.survey.pk],
         )
-        self._execute(f"CREATE INDEX ON {self._respondents} (response_id)")
+        # Temporary tables are never analysed on their own: without statistics the planner
+        # builds its hash on the answers (a million rows) instead of on the respondents.
+        self._execute(f"ANALYZE {self._respondents}")
+        self._size = self._fetch(f"SELECT count(*) FROM {self._respondents}")[0][0]
 
     def _drop(self) -> None:
-        self._execute(
-            f"DROP TABLE IF EXISTS {self._item_atoms}, {self._scores}, {self._respondents}"
+        tables = [self._respondents, self._answers, *(table for table, _ in self._atom_tables or ())]
+        self._execute(f"DROP TABLE IF EXISTS {', '.join(reversed(tables))}")
+
+    def _domain_scale(self, domain: DomainInfo) -> tuple[int, str]:
+        """(L, SQL type) of a domain's scaled scores: L is the least common multiple of 1..items,
+        so that a score (sum / answered items) times L is an integer and sums of scores and of
+        their squares are exact; bigint unless the sum of the wave's squares might not fit."""
+        scale = math.lcm(*range(1, len(domain.item_ids) + 1))
+        return scale, ("bigint" if (5 * scale) ** 2 * max(self._size, 1) < 2**62 else "numeric")
+
+    def _ensure_answers(self) -> None:
+        """One row per respondent with any answer, read in one pass over the wave's answers
+        grouped by respondent: x0, x1, ... the code of each item in the order of `self.items`
+        (NOT_APPLICABLE_CODE, or the flipped value 1..5: reverse-scored items 6 - v; 0 skipped),
+        packed CODES_PER_WORD to a bigint by bit_or and unpacked; then per domain (in the order
+        of `self.domains`) a0, a1, ... how many of its items were answered ("not applicable" and
+        skipped do not count), t0, t1, ... their sum, and q0, q1, ... the domain score (the mean
+        of the answered items, counted when at least half are answered, else NULL) times the
+        domain's scale (`_domain_scale`). The pass over the answers joins the wave's responses
+        rather than the temporary table of respondents, so that PostgreSQL may scan in parallel
+        (it never reads a temporary table in a parallel worker); the respondents are joined
+        afterwards, so that every aggregate reads the same ones."""
+        if self._answers_made:
+            return
+        n = len(self.items)
+        words = -(-n // CODES_PER_WORD)
+        code = (f"CASE WHEN a.not_applicable THEN {NOT_APPLICABLE_CODE} WHEN i.reverse THEN 6 - a.value "
+                "ELSE a.value END")
+        packed = ", ".join(
+            f"bit_or(CASE WHEN i.word = {w} THEN ({code})::bigint << (3 * i.slot) END) AS p{w}" for w in range(words)
         )
+        unpacked = ", ".join(
+            f"((coalesce(p.p{k // CODES_PER_WORD}, 0) >> {3 * (k % CODES_PER_WORD)}) & 7)::smallint AS x{k}"
+            for k in range(n)
+        )
+        position = {item.id: k for k, item in enumerate(self.items)}
+        per_domain, scores = [], []
+        for j, domain in enumerate(self.domains):
+            ks = [position[item_id] for item_id in domain.item_ids]
+            per_domain.append(" + ".join(f"(x{k} BETWEEN 1 AND 5)::int" for k in ks) + f" AS a{j}")
+            per_domain.append(" + ".join(f"mod(x{k}, {NOT_APPLICABLE_CODE})::int" for k in ks) + f" AS t{j}")
+            scale, kind = self._domain_scale(domain)
+            scores.append(f"CASE WHEN 2 * a{j} >= {len(ks)} THEN t{j}::{kind} * ({scale}::bigint / a{j}) END AS q{j}")
+        self._execute(
+            f"""
+            CREATE TEMPORARY TABLE {self._answers} ON COMMIT DROP AS
+            SELECT c.*, {", ".join(scores) or "NULL AS none"} FROM (
+                SELECT x.*, {", ".join(per_domain) or "NULL AS none"} FROM (
+                    SELECT p.response_id, {unpacked} FROM (
+                        SELECT a.response_id, {packed}
+                        FROM {Answer._meta.db_table} a
+                        JOIN {Response._meta.db_table} r
+                          ON r.id = a.response_id AND r.organisation_id = %s AND r.survey_id = %s
+                        JOIN unnest(%s::bigint[], %s::boolean[], %s::integer[], %s::integer[])
+                             AS i(item_id, reverse, word, slot) ON i.item_id = a.item_id
+                        WHERE a.organisation_id = %s
+                        GROUP BY a.response_id
+                    ) p
+                    JOIN {self._respondents} w ON w.response_id = p.response_id
+                ) x
+            ) c
+            """,
+            [
+                self.survey.organisation_id,
+                self.survey.pk,
+                [item.id for item in self.items],
+                [item.reverse_scored for item in self.items],
+                [k // CODES_PER_WORD for k in range(n)],
+                [k % CODES_PER_WORD for k in range(n)],
+                self.survey.organisation_id,
+            ],
+        )
+        self._answers_made = True
 
-    def _answers_sql(self) -> tuple[str, list]:
-        """The wave's answers, flipped (reverse-scored items: 6 - v; "not applicable": NULL),
-        with their domain, whether the respondent answered every item of that domain (once the
-        scores are made) and the respondent's group columns. Not materialised: it is read twice
-        (domain scores, item counts per atom), each time by one hash join."""
-        columns = ", ".join(f"w.{c}" for c in self._columns)
-        sql = f"""
-            SELECT a.response_id, a.item_id, i.domain_id,
-                   CASE WHEN a.not_applicable THEN NULL
-                        WHEN i.reverse THEN 6 - a.value
-                        ELSE a.value END AS v,
-                   (w.complete >> i.domain_index) & 1 = 1 AS complete,
-                   {columns}
-            FROM {Answer._meta.db_table} a
-            JOIN {self._respondents} w ON w.response_id = a.response_id
-            JOIN unnest(%s::bigint[], %s::bigint[], %s::boolean[], %s::integer[])
-                 AS i(item_id, domain_id, reverse, domain_index)
-              ON i.item_id = a.item_id
-            WHERE a.organisation_id = %s
-        """
-        domain_index = {d.id: i for i, d in enumerate(self.domains)}
-        params = [
-            [item.id for item in self.items],
-            [item.domain_id for item in self.items],
-            [item.reverse_scored for item in self.items],
-            [domain_index[item.domain_id] for item in self.items],
-            self.survey.organisation_id,
-        ]
-        return sql, params
-
-    def _ensure_scores(self) -> None:
-        """Per person and domain: the mean of the answered items and how many were answered
-        (not applicable and skipped do not count). A score counts when at least half of the
-        domain's items were answered; all of them answered makes the person "complete" in the
-        domain (Cronbach's alpha is listwise)."""
-        if self._scores_made:
+    def _ensure_atoms(self) -> None:
+        """Per atom (school, cluster, demographic codes): its respondents, each item's counts of
+        each code (i<k>_<code>, codes 1..6) and per domain the respondents with a score, the sum
+        of their scaled scores and of the squares of those (n<j>, q<j>, r<j>). One GROUP BY over
+        the respondents (a few thousand atoms); the measures are split across tables of at most
+        MAX_ATOM_COLUMNS columns."""
+        if self._atom_tables is not None:
             return
         self._clusters_fixed = True
-        answers, params = self._answers_sql()
-        self._execute(
-            f"""
-            CREATE TEMPORARY TABLE {self._scores} ON COMMIT DROP AS
-            SELECT a.response_id, a.domain_id, avg(a.v)::float8 AS score, count(*) AS answered,
-                   2 * count(*) >= d.items AS kept, count(*) = d.items AS complete
-            FROM ({answers}) a
-            JOIN unnest(%s::bigint[], %s::integer[]) AS d(domain_id, items) ON d.domain_id = a.domain_id
-            WHERE a.v IS NOT NULL
-            GROUP BY a.response_id, a.domain_id, d.items
-            """,
-            [*params, [d.id for d in self.domains], [len(d.item_ids) for d in self.domains]],
-        )
-        self._execute(
-            f"""
-            UPDATE {self._respondents} w SET complete = c.mask
-            FROM (SELECT s.response_id, sum(1::bigint << d.domain_index) AS mask
-                  FROM {self._scores} s
-                  JOIN unnest(%s::bigint[], %s::integer[]) AS d(domain_id, domain_index) ON d.domain_id = s.domain_id
-                  WHERE s.complete GROUP BY s.response_id) c
-            WHERE w.response_id = c.response_id
-            """,
-            [[d.id for d in self.domains], list(range(len(self.domains)))],
-        )
-        self._execute(f"ANALYZE {self._scores}")
-        self._scores_made = True
+        self._ensure_answers()
+        measures = [
+            (f"i{k}_{c}", f"count(*) FILTER (WHERE c.x{k} = {c})::int")
+            for k in range(len(self.items)) for c in range(1, NOT_APPLICABLE_CODE + 1)
+        ]
+        for j, domain in enumerate(self.domains):
+            kind = self._domain_scale(domain)[1]
+            measures += [
+                (f"n{j}", f"count(c.q{j})::int"), (f"q{j}", f"sum(c.q{j})::{kind}"),
+                (f"r{j}", f"sum(c.q{j} * c.q{j})::{kind}"),
+            ]
+        columns = ", ".join(f"w.{c}" for c in self._columns)
+        self._atom_tables = []
+        for start in range(0, max(len(measures), 1), MAX_ATOM_COLUMNS):
+            part = measures[start : start + MAX_ATOM_COLUMNS]
+            table = f"{self._atoms_prefix}_{len(self._atom_tables)}"
+            self._execute(
+                f"""
+                CREATE TEMPORARY TABLE {table} ON COMMIT DROP AS
+                SELECT {columns}, count(*)::int AS respondents{"".join(f", {e} AS {m}" for m, e in part)}
+                FROM {self._respondents} w LEFT JOIN {self._answers} c ON c.response_id = w.response_id
+                GROUP BY {columns}
+                """
+            )
+            self._atom_tables.append((table, [m for m, _ in part]))
 
     # -- groups -------------------------------------------------------------------------------
     def _grouping_sets(self) -> list[tuple[str, ...]]:
@@ -318,10 +374,8 @@ class WaveSnapshot:
         # Over the roll-up, school and cluster are never grouped: their two bits are set.
         never = (1 << (len(self._columns) - 1)) | (1 << (len(self._columns) - 2))
         rollup_columns = ", ".join([*d, *keys])
-        source = (
-            f"(SELECT {rollup_columns}, "
-            f"{', '.join(f'sum({m}) AS {m}' for m in measures)} FROM {atoms} GROUP BY {rollup_columns})"
-        )
+        rollup = ", ".join([*d, *keys, *(f"sum({m}) AS {m}" for m in measures)])
+        source = f"(SELECT {rollup} FROM {atoms}{f' GROUP BY {rollup_columns}' if rollup_columns else ''})"
         d_having = " AND ".join(f"(GROUPING(t.{c}) = 1 OR t.{c} IS NOT NULL)" for c in d) or "TRUE"
         mask = f"({never} | GROUPING({', '.join(f't.{c}' for c in d)}))" if d else str(never)
         organisation_columns = ", ".join(["NULL::bigint", "NULL::integer", *(f"t.{c}" for c in d)])
@@ -391,169 +445,150 @@ class WaveSnapshot:
         """Per profile (school id, codes, as in `atom_counts`), the measures not all of its
         respondents have: ("item", id) -> valid answers (skipped and "not applicable" do not
         count), ("domain", id) -> domain scores. For disclosure control of each measure
-        (surveys.disclosure.measures); profiles that have every measure are left out."""
-        if self._item_counts is None:
-            self._read_items()
-        codes = [f"coalesce(d{i}, '') AS d{i}" for i in range(len(self.questions))]
-        names = ["school_id", *(f"d{i}" for i in range(len(self.questions)))]
-        group_by = ", ".join(str(i + 1) for i in range(len(names)))
-        select = ", ".join(["school_id", *codes])
-        w_select = ", ".join(["w.school_id", *(f"coalesce(w.d{i}, '') AS d{i}" for i in range(len(self.questions)))])
-        joined = " AND ".join(f"m.{c} = p.{c}" for c in names)
+        (surveys.disclosure.measures); profiles that have every measure are left out. Read
+        from the atoms (a profile is one atom: a school has one cluster at most)."""
+        self._ensure_atoms()
+        q = len(self.questions)
+        item_of = {f"i{k}_1": ("item", item.id) for k, item in enumerate(self.items)}
+        domain_of = {f"n{j}": ("domain", domain.id) for j, domain in enumerate(self.domains)}
         found: dict[tuple[int, tuple], dict[tuple[str, int], int]] = {}
-        for kind, ids, source in (
-            ("item", [item.id for item in self.items],
-             f"SELECT {select}, item_id AS measure, sum(c1 + c2 + c3 + c4 + c5) AS answered "
-             f"FROM {self._item_atoms} GROUP BY {group_by}, item_id"),
-            ("domain", [domain.id for domain in self.domains],
-             f"SELECT {w_select}, s.domain_id AS measure, count(*) AS answered "
-             f"FROM {self._scores} s JOIN {self._respondents} w ON w.response_id = s.response_id "
-             f"WHERE s.kept GROUP BY {group_by}, s.domain_id"),
-        ):
-            rows = self._fetch(
-                f"""
-                WITH p AS (SELECT {select}, count(*) AS n FROM {self._respondents} GROUP BY {group_by}),
-                     m AS ({source})
-                SELECT {', '.join(f'p.{c}' for c in names)}, x.measure, coalesce(m.answered, 0)::int
-                FROM p CROSS JOIN unnest(%s::bigint[]) AS x(measure)
-                LEFT JOIN m ON {joined} AND m.measure = x.measure
-                WHERE coalesce(m.answered, 0) < p.n
-                """,
-                [ids],
-            )
-            for row in rows:
-                profile = (row[0], tuple(code or None for code in row[1:-2]))
-                found.setdefault(profile, {})[(kind, row[-2])] = row[-1]
+        for table, columns in self._atom_tables:
+            measures, sql = [], []
+            for column in columns:
+                if column in item_of:
+                    k = column[1:].split("_")[0]
+                    measures.append(item_of[column])
+                    sql.append(" + ".join(f"i{k}_{c}" for c in range(1, NOT_APPLICABLE_CODE)))
+                elif column in domain_of:
+                    measures.append(domain_of[column])
+                    sql.append(column)
+            if not measures:
+                continue
+            codes = "".join(f", d{i}" for i in range(q))
+            rows = self._fetch(f"SELECT school_id{codes}, respondents, {', '.join(sql)} FROM {table}")
+            if not rows:
+                continue
+            answered = np.array([row[2 + q :] for row in rows], dtype=np.int64)
+            size = np.array([row[1 + q] for row in rows], dtype=np.int64)
+            for r, m in zip(*np.nonzero(answered < size[:, None]), strict=True):
+                row = rows[r]
+                found.setdefault((row[0], tuple(row[1 : 1 + q])), {})[measures[m]] = int(answered[r, m])
         return found
 
-    def item_counts(self) -> dict[tuple[Group, int], ItemCounts]:
-        """Per group and item: the counts of each flipped value and of "not applicable"."""
+    def item_counts(self) -> ItemCountTable:
+        """Per group and item: the counts of each flipped value and of "not applicable" (read
+        as a mapping (group, item id) -> ItemCounts; groups with no answer to an item have no
+        entry)."""
         if self._item_counts is None:
-            self._read_items()
+            self._read_groups()
         return self._item_counts
 
-    def _read_items(self) -> None:
-        """Two steps: the answers are first counted per atom (school, cluster, demographic
-        codes) and item, one plain GROUP BY over the answers; the grouping sets then add those
-        atoms up, a few hundred thousand rows instead of every answer once per grouping set.
-        The same pass counts the answers of respondents complete in the item's domain (for
-        Cronbach's alpha, listwise)."""
-        self._ensure_scores()
-        answers, params = self._answers_sql()
-        columns = ", ".join(f"a.{c}" for c in self._columns)
-        self._execute(
-            f"""
-            CREATE TEMPORARY TABLE {self._item_atoms} ON COMMIT DROP AS
-            SELECT {columns}, a.item_id,
-                   count(*) FILTER (WHERE a.v = 1)::int AS c1, count(*) FILTER (WHERE a.v = 2)::int AS c2,
-                   count(*) FILTER (WHERE a.v = 3)::int AS c3, count(*) FILTER (WHERE a.v = 4)::int AS c4,
-                   count(*) FILTER (WHERE a.v = 5)::int AS c5, count(*) FILTER (WHERE a.v IS NULL)::int AS na,
-                   count(*) FILTER (WHERE a.complete AND a.v = 1)::int AS k1,
-                   count(*) FILTER (WHERE a.complete AND a.v = 2)::int AS k2,
-                   count(*) FILTER (WHERE a.complete AND a.v = 3)::int AS k3,
-                   count(*) FILTER (WHERE a.complete AND a.v = 4)::int AS k4,
-                   count(*) FILTER (WHERE a.complete AND a.v = 5)::int AS k5
-            FROM ({answers}) a
-            GROUP BY {columns}, a.item_id
-            """,
-            params,
-        )
-        measures = ["c1", "c2", "c3", "c4", "c5", "na"]
-        sums = ", ".join(f"sum(t.{m})::int" for m in measures)
-        rows = []
-        for select, source, sets, having in self._split_grouping_sql(self._item_atoms, ["item_id"], measures):
-            rows += self._fetch(
-                f"SELECT {select}, t.item_id, {sums} FROM {source} t GROUP BY t.item_id, {sets} HAVING {having}"
-            )
+    def _read_groups(self) -> None:
+        """The grouping sets over the atoms: every group's item counts and domain sums at once,
+        one row per group (a few thousand), made into arrays."""
+        self._ensure_atoms()
         width = len(self._columns)
         groups: list[Group] = []
         seen: dict[tuple, int] = {}
-        index = []
-        for row in rows:
-            key = row[: 1 + width]
-            g = seen.get(key)
-            if g is None:
-                g = seen[key] = len(groups)
-                groups.append(self._group(row[0], row[1 : 1 + width]))
-            index.append(g)
-        values = np.array([row[1 + width :] for row in rows], dtype=np.int64).reshape(-1, 7)
-        self._item_counts = ItemCountTable(groups, np.array(index, dtype=np.int64), values[:, 0], values[:, 1:6],
-                                           values[:, 6])
-        reliability = self._fetch(
-            f"""
-            SELECT item_id, sum(k1)::int, sum(k2)::int, sum(k3)::int, sum(k4)::int, sum(k5)::int
-            FROM {self._item_atoms} GROUP BY item_id
-            """
+        blocks = []
+        for table, columns in self._atom_tables:
+            casts = [
+                "int" if column[0] in "in" else self._domain_scale(self.domains[int(column[1:])])[1]
+                for column in columns
+            ]
+            sums = "".join(f", sum(t.{column})::{cast}" for column, cast in zip(columns, casts, strict=True))
+            index, values = [], []
+            for select, source, sets, having in self._split_grouping_sql(table, [], columns):
+                for row in self._fetch(f"SELECT {select}{sums} FROM {source} t GROUP BY {sets} HAVING {having}"):
+                    key = row[: 1 + width]
+                    g = seen.get(key)
+                    if g is None:
+                        g = seen[key] = len(groups)
+                        groups.append(self._group(row[0], row[1 : 1 + width]))
+                    index.append(g)
+                    values.append(row[1 + width :])
+            blocks.append((columns, index, values))
+        n_groups, n_items = len(groups), len(self.items)
+        found: dict[str, np.ndarray] = {}
+        for columns, index, values in blocks:
+            by_group = np.zeros((n_groups, len(columns)), dtype=object)
+            if values:
+                by_group[index] = np.array(values, dtype=object).reshape(len(values), len(columns))
+            found.update((column, by_group[:, c]) for c, column in enumerate(columns))
+        counts = np.zeros((n_groups, n_items, NOT_APPLICABLE_CODE), dtype=np.int64)
+        for k in range(n_items):
+            for c in range(1, NOT_APPLICABLE_CODE + 1):
+                counts[:, k, c - 1] = found[f"i{k}_{c}"]
+        group_index, item_index = np.nonzero(counts.sum(axis=2) > 0)
+        item_ids = np.array([item.id for item in self.items], dtype=np.int64)
+        self._item_counts = ItemCountTable(
+            groups, group_index.astype(np.int64), item_ids[item_index], counts[group_index, item_index, :5],
+            counts[group_index, item_index, 5],
         )
-        self._reliability_counts = {row[0]: ItemCounts(tuple(row[1:6])) for row in reliability}
+        self._domain_sums = {}
+        for j, domain in enumerate(self.domains):
+            scale = self._domain_scale(domain)[0]
+            for group, n, total, squares in zip(groups, found[f"n{j}"], found[f"q{j}"], found[f"r{j}"], strict=True):
+                if n:
+                    # int / int is rounded once, correctly: the exact sums as floats.
+                    self._domain_sums[(group, domain.id)] = DomainSums(n, int(total) / scale, int(squares) / scale**2)
 
     def domain_sums(self) -> dict[tuple[Group, int], DomainSums]:
         """Per group and domain: respondents with a domain score, the sum and sum of squares
-        (added up per atom first, like the item counts)."""
-        self._ensure_scores()
-        columns = ", ".join(f"w.{c}" for c in self._columns)
-        select, sets, having = self._grouping_sql("t")
-        rows = self._fetch(
-            f"""
-            WITH t AS MATERIALIZED (
-                SELECT {columns}, s.domain_id, count(*) AS n, sum(s.score) AS total,
-                       sum(s.score * s.score) AS squares
-                FROM {self._scores} s JOIN {self._respondents} w ON w.response_id = s.response_id
-                WHERE s.kept
-                GROUP BY {columns}, s.domain_id
-            )
-            SELECT {select}, t.domain_id, sum(t.n)::int, sum(t.total), sum(t.squares)
-            FROM t
-            GROUP BY t.domain_id, {sets}
-            HAVING {having}
-            """
-        )
-        width = len(self._columns)
-        return {
-            (self._group(row[0], row[1 : 1 + width]), row[1 + width]): DomainSums(
-                row[2 + width], float(row[3 + width]), float(row[4 + width])
-            )
-            for row in rows
-        }
+        (exact sums, rounded once)."""
+        if self._domain_sums is None:
+            self._read_groups()
+        return self._domain_sums
 
     def reliability_sums(self) -> dict[int, ReliabilitySums]:
         """Per domain, at organisation level, over the respondents who answered all its items:
         each item's sum and sum of squares, and those of their summed score."""
-        if self._item_counts is None:
-            self._read_items()
-        totals = self._fetch(
-            f"""
-            SELECT s.domain_id, count(*), sum(s.score * d.items)::float8, sum((s.score * d.items) ^ 2)::float8
-            FROM {self._scores} s
-            JOIN unnest(%s::bigint[], %s::integer[]) AS d(domain_id, items) ON d.domain_id = s.domain_id
-            WHERE s.complete
-            GROUP BY s.domain_id
-            """,
-            [[d.id for d in self.domains], [len(d.item_ids) for d in self.domains]],
-        )
+        self._ensure_answers()
+        position = {item.id: k for k, item in enumerate(self.items)}
+        columns = []
+        for j, domain in enumerate(self.domains):
+            complete = f"a{j} = {len(domain.item_ids)}"
+            columns += [
+                f"count(*) FILTER (WHERE {complete})", f"sum(t{j}::bigint) FILTER (WHERE {complete})",
+                f"sum(t{j}::bigint * t{j}) FILTER (WHERE {complete})",
+            ]
+            columns += [
+                f"count(*) FILTER (WHERE {complete} AND x{position[item_id]} = {c})"
+                for item_id in domain.item_ids for c in range(1, 6)
+            ]
+        if not columns:
+            return {}
+        row = list(self._fetch(f"SELECT {', '.join(columns)} FROM {self._answers}")[0])
         found = {}
-        for domain_id, n, total, total_squares in totals:
-            domain = next(d for d in self.domains if d.id == domain_id)
+        for domain in self.domains:
+            n, total, total_squares = row[:3]
+            counts, row = row[3 : 3 + 5 * len(domain.item_ids)], row[3 + 5 * len(domain.item_ids) :]
+            if not n:
+                continue
             items = []
-            for item_id in domain.item_ids:
-                _n, item_total, item_squares = counts_moments(self._reliability_counts[item_id].counts)
+            for i in range(len(domain.item_ids)):
+                _n, item_total, item_squares = counts_moments(tuple(counts[5 * i : 5 * i + 5]))
                 items.append((item_total, item_squares))
-            found[domain_id] = ReliabilitySums(n, tuple(items), (total, total_squares))
+            found[domain.id] = ReliabilitySums(n, tuple(items), (float(total), float(total_squares)))
         return found
 
     def domain_score_matrix(self) -> tuple[list[int], np.ndarray]:
-        """The organisation's domain scores, one row per respondent (no id, no school, no
-        group: rows in no particular order), NaN where a person has no score for a domain."""
-        self._ensure_scores()
+        """The organisation's domain scores, one row per respondent with any score (no id, no
+        school, no group: rows in the order of the random response ids), NaN where a person has
+        no score for a domain. A score is PostgreSQL's avg() of the answered values, as float8."""
+        self._ensure_answers()
         domain_ids = [d.id for d in self.domains]
-        column = {domain_id: i for i, domain_id in enumerate(domain_ids)}
-        rows = self._fetch(
-            f"SELECT array_agg(domain_id), array_agg(score) FROM {self._scores} WHERE kept GROUP BY response_id"
+        kept = [f"2 * a{j} >= {len(d.item_ids)}" for j, d in enumerate(self.domains)]
+        if not kept:
+            return domain_ids, np.zeros((0, 0))
+        scores = ", ".join(
+            f"CASE WHEN {condition} THEN (t{j}::bigint::numeric / a{j}::bigint::numeric)::float8 END"
+            for j, condition in enumerate(kept)
         )
-        matrix = np.full((len(rows), len(domain_ids)), np.nan)
-        for r, (ids, scores) in enumerate(rows):
-            matrix[r, [column[i] for i in ids]] = scores
-        return domain_ids, matrix
+        # In the order of the random response ids: the same rows in the same order every time
+        # (the answers' table is filled in whatever order parallel workers finish).
+        rows = self._fetch(f"SELECT {scores} FROM {self._answers} WHERE {' OR '.join(kept)} ORDER BY response_id")
+        return domain_ids, np.array(rows, dtype=float).reshape(len(rows), len(domain_ids))
 
     def comments(self) -> list[tuple[int, int, str]]:
         """(school id, comment question id, text) of every comment of the wave."""

@@ -62,7 +62,7 @@ G the global cells (g_1..g_m), so R = (direct sum of the L_b) + span(G).
 Exactness of the arithmetic
 ---------------------------
 All of this is done in GF(p), p a prime drawn at random from [2**30, 2**31) (``protect`` keeps one
-for all its rounds, and every full audit checks it with a fresh one, below): no rounding, no
+for all its rounds, and the audit that ends it is checked with a second one, below): no rounding, no
 tolerance. GF(p) agrees with the rationals as soon as rank_p(A) = rank_Q(A) for the
 cell matrix A: then 1_S in span_Q(A) implies rank_p([A; 1_S]) <= rank_Q([A; 1_S]) = rank_p(A), so
 1_S is in span_p(A): *no leak can be missed*. The rank drops mod p only when p divides a fixed
@@ -88,8 +88,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from scipy import sparse
 
 from .linalg import (
+    EXACT_01_ORDER,
+    echelon_01_many,
+    echelon_mod,
     left_nullspace,
     matmul,
     matmul_01,
@@ -98,6 +102,7 @@ from .linalg import (
     random_prime,
     rref,
     rref_many,
+    rref_many_01,
     solve_left,
     split,
 )
@@ -155,20 +160,32 @@ def small_zero_one_vectors(
     d = len(pivots)
     if d == 0:
         return found
-    pivot_sizes = sizes[np.asarray(pivots)]
+    pivot_columns = np.asarray(pivots)
+    pivot_sizes = sizes[pivot_columns]
+    # A sum of rows is 1 at the pivots of the rows taken and 0 at the other pivots (echelon
+    # form): only the other columns need checking, a few first (most sums fail there).
+    is_free = np.ones(reduced.shape[1], dtype=bool)
+    is_free[pivot_columns] = False
+    free_columns = np.flatnonzero(is_free)
+    free = reduced[:, free_columns]
+    free_sizes = sizes[free_columns]
     budget = k - 1
     for r in range(1, min(d, budget) + 1):
         combos = _combinations(d, r)
         combos = combos[pivot_sizes[combos].sum(axis=1) <= budget]
-        step = max(1, 2_000_000 // max(1, r * reduced.shape[1]))
+        step = max(1, 2_000_000 // max(1, r * min(free.shape[1], 16) + 1))
         for start in range(0, len(combos), step):
             chunk = combos[start : start + step]
-            sums = reduced[chunk].sum(axis=1) % p
+            if free.shape[1] > 16:
+                sums = free[:, :16][chunk].sum(axis=1) % p
+                chunk = chunk[((sums == 0) | (sums == 1)).all(axis=1)]
+            sums = free[chunk].sum(axis=1) % p
             zero_one = ((sums == 0) | (sums == 1)).all(axis=1)
-            sums = sums[zero_one]
-            small = sums @ sizes <= budget
-            for row in sums[small]:
-                found.append(tuple(np.flatnonzero(row).tolist()))
+            chunk, sums = chunk[zero_one], sums[zero_one]
+            small = pivot_sizes[chunk].sum(axis=1) + sums @ free_sizes <= budget
+            for rows, row in zip(chunk[small], sums[small], strict=True):
+                support = np.concatenate([pivot_columns[rows], free_columns[row == 1]])
+                found.append(tuple(np.sort(support).tolist()))
     return found
 
 
@@ -188,11 +205,38 @@ def minimal_groups(groups: Iterable[Iterable]) -> set[frozenset]:
     return minimal
 
 
+class _BlockColumns:
+    """``columns[b]``: block b's columns of a matrix whose columns are in block order."""
+
+    def __init__(self, matrix: np.ndarray, start: np.ndarray):
+        self.matrix, self.start = matrix, start.tolist()
+
+    def __getitem__(self, b: int) -> np.ndarray:
+        return self.matrix[:, self.start[b] : self.start[b + 1]]
+
+
+class _AtomView(Sequence):
+    """Atoms of an incidence built from arrays: only their ids are kept."""
+
+    def __init__(self, ids: np.ndarray):
+        self.ids = ids
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [Atom(id=int(i)) for i in self.ids[index]]
+        return Atom(id=int(self.ids[index]), size=0)
+
+
 class Incidence:
     """Atoms in block order and each cell's atom positions, computed once and shared by every
     audit of the same release (``protect`` audits subsets of the same cells many times)."""
 
-    def __init__(self, atoms: Sequence[Atom], cells: Sequence[Cell], k: int):
+    def __init__(
+        self, atoms: Sequence[Atom], cells: Sequence[Cell], k: int, *, shared: dict | None = None
+    ):
         if k < 1:
             raise ValueError("k must be at least 1")
         self.k = k
@@ -221,7 +265,13 @@ class Incidence:
         self.block_of = np.repeat(np.arange(len(self.block_keys)), np.diff(self.block_start))
 
         self.cells = list(cells)
-        self.cache: dict = {}  # per-block work that audits of subsets of these cells share
+        # Per-block work that audits of subsets of these cells share, keyed by the block's
+        # content (its atoms in order and the atoms of its local cells), so that incidences of
+        # similar instances given the same ``shared`` dict share it too (the audits of each
+        # measure, surveys.disclosure.measures, differ from each other in a few blocks only).
+        self.cache: dict = {} if shared is None else shared
+        self._block_token: list = [None] * len(self.block_keys)
+        self._cell_content: list[bytes] = []
         self.positions: list[np.ndarray] = []
         # The block of a local cell; -1 for a global cell, -2 for an empty one.
         self.cell_block = np.zeros(len(self.cells), dtype=np.int64)
@@ -237,6 +287,84 @@ class Incidence:
             # Blocks are contiguous and positions sorted: one block iff first and last agree.
             first, last = self.block_of[positions[0]], self.block_of[positions[-1]]
             self.cell_block[index] = first if first == last else -1
+        for index, positions in enumerate(self.positions):
+            block = int(self.cell_block[index])
+            offset = self.block_start[block] if block >= 0 else 0
+            self._cell_content.append((positions - offset).tobytes())
+
+    @classmethod
+    def from_positions(
+        cls,
+        ids: np.ndarray,
+        sizes: np.ndarray,
+        blocks: np.ndarray,
+        cells: Sequence[Cell],
+        flat: np.ndarray,
+        owner: np.ndarray,
+        k: int,
+        *,
+        shared: dict | None = None,
+    ) -> Incidence:
+        """The same incidence, built from arrays (many instances of one release): atoms ``ids``
+        (integers) with their ``sizes`` and ``blocks`` (integers, each block's atoms together,
+        blocks in first-seen order); cell ``owner[j]`` contains the atom at input position
+        ``flat[j]`` (``owner`` sorted, every cell nonempty). The cells' own ``atoms`` are unused."""
+        self = cls.__new__(cls)
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        if (sizes < 1).any():
+            raise ValueError("atoms must have respondents")
+        self.k = k
+        n = len(ids)
+        order = np.lexsort((np.arange(n), sizes < k, blocks))
+        where = np.empty(n, dtype=np.int64)
+        where[order] = np.arange(n)
+        ordered_blocks = blocks[order]
+        change = np.flatnonzero(np.diff(ordered_blocks)) + 1 if n else np.zeros(0, dtype=np.int64)
+        starts = (
+            np.concatenate([[0], change]).astype(np.int64) if n else np.zeros(0, dtype=np.int64)
+        )
+        self.block_keys = ordered_blocks[starts].tolist()
+        big = np.add.reduceat((sizes[order] >= k).astype(np.int64), starts) if n else starts
+        self.block_start = [*starts.tolist(), n]
+        self.block_small = (starts + big).tolist()
+        self.atom_ids = ids[order]
+        self.atoms = _AtomView(self.atom_ids)
+        self.sizes = sizes[order].astype(np.int64)
+        self.block_of = np.repeat(np.arange(len(self.block_keys)), np.diff(self.block_start))
+        self.cells = list(cells)
+        self.cache = {} if shared is None else shared
+        self._block_token = [None] * len(self.block_keys)
+        mapped = where[flat]
+        by_cell = np.lexsort((mapped, owner))
+        mapped = mapped[by_cell]
+        bounds = np.searchsorted(owner, np.arange(len(self.cells) + 1))
+        self.positions = np.split(mapped, bounds[1:-1])
+        if len(mapped):
+            first = self.block_of[mapped[bounds[:-1]]]
+            last = self.block_of[mapped[bounds[1:] - 1]]
+            self.cell_block = np.where(first == last, first, -1).astype(np.int64)
+        else:
+            self.cell_block = np.zeros(0, dtype=np.int64)
+        offsets = np.asarray(self.block_start, dtype=np.int64)[np.maximum(self.cell_block, 0)]
+        offsets[self.cell_block < 0] = 0
+        self._cell_content = [
+            (positions - offset).tobytes()
+            for positions, offset in zip(self.positions, offsets.tolist(), strict=True)
+        ]
+        return self
+
+    def block_key(self, b: int, local: Sequence[int]) -> tuple:
+        """What block b's echelon form depends on: its atoms in order and its local cells."""
+        token = self._block_token[b]
+        if token is None:
+            start, stop = self.block_start[b], self.block_start[b + 1]
+            if getattr(self, "atom_ids", None) is not None:
+                content = ("block", self.atom_ids[start:stop].tobytes())
+            else:
+                content = ("block", tuple(a.id for a in self.atoms[start:stop]))
+            token = self._block_token[b] = self.cache.setdefault(content, len(self.cache))
+        return token, tuple(self._cell_content[i] for i in local)
 
     def n(self, cell_index: int) -> int:
         return int(self.sizes[self.positions[cell_index]].sum())
@@ -256,14 +384,19 @@ class CellSpan:
             inc.block_small,
         )
         # Cells are referred to by their index in the incidence.
-        self.local: list[list[int]] = [[] for _ in self.block_keys]
-        self.global_cells: list[int] = []
-        for index in cell_indices:
-            block = int(inc.cell_block[index])
-            if block >= 0:
-                self.local[block].append(index)
-            elif block == -1:
-                self.global_cells.append(index)
+        self.cell_indices = list(cell_indices)
+        indices = np.asarray(self.cell_indices, dtype=np.int64)
+        blocks = inc.cell_block[indices]
+        self.global_cells: list[int] = indices[blocks == -1].tolist()
+        is_local = blocks >= 0
+        order = np.argsort(blocks[is_local], kind="stable")  # each block's cells in the given order
+        local_cells = indices[is_local][order].tolist()
+        bounds = np.searchsorted(
+            blocks[is_local][order], np.arange(len(self.block_keys) + 1)
+        ).tolist()
+        self.local: list[list[int]] = [
+            local_cells[bounds[b] : bounds[b + 1]] for b in range(len(self.block_keys))
+        ]
 
         g = len(self.global_cells)
         # 0/1, kept as float64 too: products with it are exact in BLAS (see matmul_01).
@@ -276,54 +409,99 @@ class CellSpan:
         cache = inc.cache
         echelons: list = [None] * len(self.block_keys)
         missing = []
+        self.block_content = [inc.block_key(b, self.local[b]) for b in range(len(self.block_keys))]
         for b in range(len(self.block_keys)):
-            key = ("echelon", p, b, tuple(self.local[b]))
+            key = ("echelon", p, self.block_content[b])
             if key in cache:
                 echelons[b] = cache[key]
             else:
                 missing.append(b)
-        matrices = []
-        for b in missing:
-            start, stop = self.block_start[b], self.block_start[b + 1]
-            matrix = np.zeros((len(self.local[b]), stop - start), dtype=np.int64)
-            for row, index in enumerate(self.local[b]):
-                matrix[row, inc.positions[index] - start] = 1
-            matrices.append(matrix)
         for b, matrix, (reduced, pivots) in zip(
-            missing, matrices, rref_many(matrices, p), strict=True
+            missing, *self._local_echelons(missing), strict=True
         ):
             is_free = np.ones(matrix.shape[1], dtype=bool)
             is_free[pivots] = False
-            echelons[b] = cache[("echelon", p, b, tuple(self.local[b]))] = (
+            free = np.flatnonzero(is_free)
+            # reduced[:, free] as (row, column, value): the blocks' parts of one sparse matrix.
+            rows, columns = np.nonzero(reduced[:, free])
+            echelons[b] = cache[("echelon", p, self.block_content[b])] = (
                 matrix,
                 reduced,
                 pivots,
-                np.flatnonzero(is_free),
+                free,
+                (rows, columns, reduced[:, free][rows, columns].astype(np.float64)),
             )
         self.local_matrix = [e[0] for e in echelons]
         self.local_reduced = [e[1] for e in echelons]
         self.local_pivots = [e[2] for e in echelons]
         self.local_free = [e[3] for e in echelons]
-        quotients = []
-        for b in range(len(self.block_keys)):
-            start, stop = self.block_start[b], self.block_start[b + 1]
-            reduced, pivots, free = self.local_reduced[b], self.local_pivots[b], self.local_free[b]
-            block_globals = self.global_float[:, start:stop]
-            # pi_b of every global cell. 0/1 entries times entries below 2**31, summed over at
-            # most 2**21 pivots, stay below 2**53: exact in floating point (BLAS).
-            correction = block_globals[:, pivots] @ reduced[:, free].astype(np.float64)
-            quotient = (block_globals[:, free] - correction).astype(np.int64) % p
-            quotients.append(quotient)
-        self.quotient = quotients
-        widths = [q.shape[1] for q in quotients]
+        # pi_b of every global cell, for all blocks at once: (the globals on free atoms) minus
+        # (the globals on pivot atoms) times the block-diagonal matrix of the reduced[:, free].
+        # 0/1 entries times entries below 2**31, summed over at most 2**21 pivots, stay below
+        # 2**53: exact in floating point.
+        n_blocks = len(self.block_keys)
+        starts = np.asarray(self.block_start[:-1], dtype=np.int64)
+        n_pivots = np.array([len(piv) for piv in self.local_pivots], dtype=np.int64)
+        widths = np.array([len(f) for f in self.local_free], dtype=np.int64)
+        pivot_start = np.concatenate([[0], np.cumsum(n_pivots)]).astype(np.int64)
         self.quotient_start = np.concatenate([[0], np.cumsum(widths)]).astype(np.int64)
-        self.quotient_all = (
-            np.concatenate(quotients, axis=1) if quotients else np.zeros((g, 0), dtype=np.int64)
-        )
-        self.quotient_block = np.repeat(np.arange(len(widths)), widths)
+        if n_blocks:
+            pivot_atoms = np.concatenate(
+                [np.asarray(piv, dtype=np.int64) for piv in self.local_pivots]
+            )
+            pivot_atoms += np.repeat(starts, n_pivots)
+            free_atoms = np.concatenate(self.local_free) + np.repeat(starts, widths)
+            entries = [e[4] for e in echelons]
+            counts = np.array([len(e[0]) for e in entries], dtype=np.int64)
+            rows = np.concatenate([e[0] for e in entries]) + np.repeat(pivot_start[:-1], counts)
+            columns = np.concatenate([e[1] for e in entries]) + np.repeat(
+                self.quotient_start[:-1], counts
+            )
+            values = np.concatenate([e[2] for e in entries])
+            diagonal = sparse.csr_matrix(
+                (values, (rows, columns)),
+                shape=(int(pivot_start[-1]), int(self.quotient_start[-1])),
+            )
+            correction = np.asarray(self.global_float[:, pivot_atoms] @ diagonal)
+            self.quotient_all = (self.global_float[:, free_atoms] - correction).astype(np.int64) % p
+        else:
+            self.quotient_all = np.zeros((g, 0), dtype=np.int64)
+        self.quotient = _BlockColumns(self.quotient_all, self.quotient_start)
+        self.quotient_block = np.repeat(np.arange(n_blocks), widths)
         self.quotient_split = split(self.quotient_all)
         self.null = self._unseen_by(np.eye(g, dtype=np.int64), range(len(self.block_keys)))
         self.null_pivots = rref(self.null, p)[1] if self.null.shape[0] else []
+
+    def _local_echelons(self, blocks: Sequence[int]) -> tuple[list, list]:
+        """The local cell matrices of ``blocks`` and their rref mod p. A small one (at most
+        ``EXACT_01_ORDER`` cells or atoms, as a school's are) is eliminated once over the
+        rationals, exactly, whatever the prime (``echelon_01_many``), and kept by content: the
+        audit's second prime, and every later audit of the same block, only rescales it."""
+        inc, p, cache = self.incidence, self.p, self.incidence.cache
+        matrices, exact, to_eliminate, modular = [], {}, [], []
+        for i, b in enumerate(blocks):
+            found = cache.get(("exact echelon", self.block_content[b]))
+            if found is not None:
+                matrices.append(found[0])
+                exact[i] = found[1:]
+                continue
+            start, stop = self.block_start[b], self.block_start[b + 1]
+            matrix = np.zeros((len(self.local[b]), stop - start), dtype=np.int64)
+            for row, index in enumerate(self.local[b]):
+                matrix[row, inc.positions[index] - start] = 1
+            matrices.append(matrix)
+            (to_eliminate if min(matrix.shape) <= EXACT_01_ORDER else modular).append(i)
+        for i, found in zip(
+            to_eliminate, echelon_01_many([matrices[i] for i in to_eliminate]), strict=True
+        ):
+            cache[("exact echelon", self.block_content[blocks[i]])] = (matrices[i], *found)
+            exact[i] = found
+        reduced: list = [None] * len(blocks)
+        for i, (scaled, d, pivots) in exact.items():
+            reduced[i] = (echelon_mod(scaled, d, p), pivots)
+        for i, found in zip(modular, rref_many([matrices[i] for i in modular], p), strict=True):
+            reduced[i] = found
+        return matrices, reduced
 
     # -- the global part -------------------------------------------------------------------
 
@@ -333,15 +511,15 @@ class CellSpan:
 
     def _unseen_by(self, basis: np.ndarray, blocks: Iterable[int]) -> np.ndarray:
         """Echelon basis of {y in span(basis) : none of ``blocks`` sees y}. The blocks' quotient
-        columns are taken in chunks that grow as the basis shrinks (it usually collapses within
-        the first few blocks, after which the products are tiny)."""
+        columns are taken in chunks a little wider than the basis (it usually collapses within
+        the first, and each elimination stays small), then wide ones once it is small."""
         p = self.p
         columns = [np.arange(self.quotient_start[b], self.quotient_start[b + 1]) for b in blocks]
         columns = np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64)
         high, low = self.quotient_split
         start = 0
         while start < len(columns) and basis.shape[0]:
-            width = max(64, 8 * basis.shape[0]) if basis.shape[0] > 4 else 4096
+            width = max(64, basis.shape[0] + 16) if basis.shape[0] > 4 else 4096
             chunk = columns[start : start + width]
             start += width
             seen = matmul(basis, None, p, b_split=(high[:, chunk], low[:, chunk]))
@@ -356,11 +534,22 @@ class CellSpan:
             basis = (basis - matmul(basis[:, self.null_pivots], self.null, self.p)) % self.p
         return rref(basis, self.p)[0]
 
-    def _seeing(self, basis: np.ndarray) -> list[int]:
+    def _seeing(self, basis: np.ndarray, blocks: Sequence[int] | None = None) -> list[int]:
+        """The blocks that see some y of span(basis), among ``blocks`` when it is known that no
+        other block does (all of them by default)."""
         if basis.shape[0] == 0 or self.quotient_all.shape[1] == 0:
             return []
-        seen = matmul(basis, None, self.p, b_split=self.quotient_split).any(axis=0)
-        return np.unique(self.quotient_block[seen]).tolist()
+        if blocks is None:
+            seen = matmul(basis, None, self.p, b_split=self.quotient_split).any(axis=0)
+            return np.unique(self.quotient_block[seen]).tolist()
+        if not blocks:
+            return []
+        columns = np.concatenate(
+            [np.arange(self.quotient_start[b], self.quotient_start[b + 1]) for b in blocks]
+        )
+        high, low = self.quotient_split
+        seen = matmul(basis, None, self.p, b_split=(high[:, columns], low[:, columns])).any(axis=0)
+        return np.unique(self.quotient_block[columns[seen]]).tolist()
 
     def leaves(self) -> list[tuple[np.ndarray, list[int]]]:
         """Subspaces Y of global coefficients, each seen by at most k-1 blocks Sigma, that
@@ -386,7 +575,10 @@ class CellSpan:
                 if key in seen_keys:
                     continue
                 seen_keys.add(key)
-                stack.append((child, self._seeing(child)))
+                # The child lies in span(basis) + N: only blocks of sigma outside the group can
+                # see it (N is seen by none).
+                others = sorted(set(sigma).difference(group))
+                stack.append((child, self._seeing(child, others)))
         return found
 
     # -- enumeration -----------------------------------------------------------------------
@@ -422,14 +614,23 @@ class CellSpan:
         keep = [i for i, col in enumerate(pivots) if col >= n_big]
         if not keep:
             return []
-        found = small_zero_one_vectors(
-            reduced[keep][:, n_big:],
-            [pivots[i] - n_big for i in keep],
-            self.sizes[small:stop],
-            self.k,
+        key = (
+            "local vectors",
             self.p,
-            minimal_only=True,
+            self.k,
+            self.block_content[b],
+            self.sizes[small:stop].tobytes(),
         )
+        found = self.incidence.cache.get(key)
+        if found is None:
+            found = self.incidence.cache[key] = small_zero_one_vectors(
+                reduced[keep][:, n_big:],
+                [pivots[i] - n_big for i in keep],
+                self.sizes[small:stop],
+                self.k,
+                self.p,
+                minimal_only=True,
+            )
         return [tuple(small + c for c in support) for support in found]
 
     def _project(self, b: int, vectors: np.ndarray) -> np.ndarray:
@@ -556,12 +757,14 @@ class CellSpan:
             self._leaves = self.leaves()
         return self._leaves
 
-    def leaking_positions(self) -> list[tuple[int, ...]]:
-        """Minimal leaking groups as sorted atom positions, smallest first."""
+    def leaking_positions(self, *, local_only: bool = False) -> list[tuple[int, ...]]:
+        """Minimal leaking groups as sorted atom positions, smallest first. ``local_only``: only
+        the groups inside one block (no search of global directions; genuine leaks, but not
+        all of them)."""
         candidates: set[tuple[int, ...]] = set()
         for b in range(len(self.block_keys)):
             candidates.update(self._local_vectors(b))
-        for basis, sigma in self.leaf_list:
+        for basis, sigma in [] if local_only else self.leaf_list:
             candidates.update(self._leaf_vectors(basis, sigma))
         return sorted(
             (tuple(sorted(group)) for group in minimal_groups(candidates)),
@@ -622,15 +825,15 @@ class CellSpan:
             )
         blocks = [b for b in blocks if b not in self.duals]
         cache = self.incidence.cache
-        missing = [b for b in blocks if ("duals", p, b, tuple(self.local[b])) not in cache]
+        missing = [b for b in blocks if ("duals", p, self.block_content[b]) not in cache]
         matrices = [self.local_matrix[b] for b in missing]
-        transposed = rref_many([m.T for m in matrices], p)
+        transposed = rref_many_01([m.T for m in matrices], p)
         augmented = []
         for matrix, (_, rows) in zip(matrices, transposed, strict=True):
             augmented.append(
                 np.concatenate([matrix[rows], np.eye(len(rows), dtype=np.int64)], axis=1)
             )
-        inverses = rref_many(augmented, p)
+        inverses = rref_many_01(augmented, p)
         for b, matrix, (reduced_t, rows), (reduced, pivots) in zip(
             missing, matrices, transposed, inverses, strict=True
         ):
@@ -646,9 +849,9 @@ class CellSpan:
             in_dependency = (
                 reduced_t[:, non_basis].any(axis=1) if non_basis else np.zeros(len(rows), bool)
             )
-            cache[("duals", p, b, tuple(self.local[b]))] = (rows, duals, in_dependency)
+            cache[("duals", p, self.block_content[b])] = (rows, duals, in_dependency)
         for b in blocks:
-            rows, duals, in_dependency = cache[("duals", p, b, tuple(self.local[b]))]
+            rows, duals, in_dependency = cache[("duals", p, self.block_content[b])]
             rigid = ~in_dependency
             if self.null_on_atoms is not None and rigid.any():
                 start, stop = self.block_start[b], self.block_start[b + 1]
@@ -700,12 +903,25 @@ def audit(
     *,
     prime: int | None = None,
     rng: random.Random | None = None,
+    check_prime: int | None = None,
 ) -> CellSpan:
     """A CellSpan whose rank was confirmed with a second, independent prime (module docstring):
     if the two primes disagree, the larger rank is the right one (a rank can only drop mod p)."""
-    span = CellSpan(incidence, cell_indices, prime or random_prime(rng))
+    return confirmed(
+        CellSpan(incidence, cell_indices, prime or random_prime(rng)),
+        rng=rng,
+        check_prime=check_prime,
+    )
+
+
+def confirmed(
+    span: CellSpan, *, rng: random.Random | None = None, check_prime: int | None = None
+) -> CellSpan:
+    """``span``, or a span of the same cells mod another prime when that one finds a larger rank
+    (``check_prime`` first, then fresh random primes)."""
     while True:
-        check = CellSpan(incidence, cell_indices, random_prime(rng))
+        check = CellSpan(span.incidence, span.cell_indices, check_prime or random_prime(rng))
+        check_prime = None
         if check.rank <= span.rank:
             return span
         span = check

@@ -106,21 +106,25 @@ def rref(matrix: np.ndarray, p: int) -> tuple[np.ndarray, list[int]]:
     pivots: list[int] = []
     r = col = 0
     # One iteration per pivot (not per column): local cell matrices are wide and of low rank.
+    # Rows r and below are zero left of col, so only columns col and after change.
     while r < rows and col < cols:
-        nonzero_columns = np.flatnonzero(a[r:, col:].any(axis=0))
-        if nonzero_columns.size == 0:
-            break
-        col += int(nonzero_columns[0])
-        pivot_row = r + int(np.flatnonzero(a[r:, col])[0])
+        hits = np.flatnonzero(a[r:, col])
+        if hits.size == 0:
+            nonzero_columns = np.flatnonzero(a[r:, col + 1 :].any(axis=0))
+            if nonzero_columns.size == 0:
+                break
+            col += 1 + int(nonzero_columns[0])
+            hits = np.flatnonzero(a[r:, col])
+        pivot_row = r + int(hits[0])
         if pivot_row != r:
             a[[r, pivot_row]] = a[[pivot_row, r]]
-        inverse = pow(int(a[r, col]), p - 2, p)
-        if inverse != 1:
-            a[r] = a[r] * inverse % p
+        lead = int(a[r, col])
+        if lead != 1:
+            a[r, col:] = a[r, col:] * pow(lead, p - 2, p) % p
         others = np.flatnonzero(a[:, col])
         others = others[others != r]
         if others.size:
-            a[others] = (a[others] - np.outer(a[others, col], a[r])) % p
+            a[others, col:] = (a[others, col:] - np.outer(a[others, col], a[r, col:])) % p
         pivots.append(col)
         r += 1
         col += 1
@@ -178,6 +182,8 @@ def rref_many(matrices: list[np.ndarray], p: int) -> list[tuple[np.ndarray, list
     cell matrices: hundreds of matrices of a few dozen rows)."""
     if not matrices:
         return []
+    if len(matrices) == 1:  # one elimination: its own pivot loop skips the padding and batching
+        return [rref(matrices[0], p)]
     rows = max(m.shape[0] for m in matrices)
     cols = max(m.shape[1] for m in matrices)
     count = len(matrices)
@@ -214,3 +220,105 @@ def rref_many(matrices: list[np.ndarray], p: int) -> list[tuple[np.ndarray, list
         found = [int(c) for c in pivots[i] if c >= 0]
         result.append((a[i, : len(found), : m.shape[1]].copy(), found))
     return result
+
+
+# A 0/1 matrix with at most this many rows (or columns) has every minor below 2**25: Hadamard's
+# bound for 0/1 matrices of order n, (n + 1)**((n + 1) / 2) / 2**n, is 1.95e7 at n = 19.
+EXACT_01_ORDER = 19
+
+
+def echelon_01_many(matrices: list[np.ndarray]) -> list[tuple[np.ndarray, int, list[int]]]:
+    """Reduced row echelon forms over the rationals of 0/1 matrices with at most
+    ``EXACT_01_ORDER`` rows or columns, exactly: for each, (D times its rref, an int64 matrix; D;
+    the pivot columns), D a nonzero integer below 2**25 in absolute value.
+
+    Fraction-free Gauss-Jordan elimination (Bareiss): after t pivots the matrix is D_t times the
+    partial rref over the rationals, D_t the pivot value of step t (D_0 = 1), and each step maps
+    row i != r to (D_{t+1} a_i - a_ic a_r) / D_t, an exact division. Every entry on the way is a
+    minor of the input of order at most its smaller side, so below 2**25: products and their
+    differences stay below 2**53, where float64 holds every integer exactly, and the division,
+    with an integer result, is exact too.
+
+    Why: the rref mod any prime p >= 2**25 is then this one times D's inverse mod p
+    (``echelon_mod``). Every nonzero minor is below p, so it is nonzero mod p, the rank and the
+    pivot columns are the same mod p as over the rationals, and D is invertible: reduced mod p,
+    D^-1 times this matrix is in reduced echelon form and spans the same rows, and the rref is
+    unique. One elimination serves both of an audit's primes, and float arithmetic is much
+    cheaper than reducing every product mod p."""
+    if any(min(m.shape) > EXACT_01_ORDER for m in matrices):
+        raise ValueError("echelon_01_many needs at most EXACT_01_ORDER rows or columns")
+    results: list = [None] * len(matrices)
+    # Matrices of alike widths together: padding a narrow one to the widest costs work.
+    buckets: dict[int, list[int]] = {}
+    for i, m in enumerate(matrices):
+        buckets.setdefault((max(1, m.shape[1]) - 1).bit_length(), []).append(i)
+    for members in buckets.values():
+        for i, found in zip(members, _echelon_01_batch([matrices[i] for i in members]), strict=True):
+            results[i] = found
+    return results
+
+
+def _echelon_01_batch(matrices: list[np.ndarray]) -> list[tuple[np.ndarray, int, list[int]]]:
+    rows = max(m.shape[0] for m in matrices)
+    cols = max(m.shape[1] for m in matrices)
+    count = len(matrices)
+    # Padding column `cols` and row `rows` stay zero; they absorb the matrices that are done.
+    a = np.zeros((count, rows + 1, cols + 1), dtype=np.float64)
+    for i, m in enumerate(matrices):
+        a[i, : m.shape[0], : m.shape[1]] = m
+    everyone = np.arange(count)
+    previous = np.ones(count)
+    pivots = np.full((count, rows), -1, dtype=np.int64)
+    for r in range(rows):
+        below = a[:, r:rows, :cols] != 0
+        column_has = below.any(axis=1)
+        active = column_has.any(axis=1)
+        if not active.any():
+            break
+        col = np.where(active, column_has.argmax(axis=1), cols)
+        pivot_row = r + below[everyone, :, np.minimum(col, cols - 1)].argmax(axis=1)
+        pivot_row = np.where(active, pivot_row, r)
+        swap = everyone[pivot_row != r]
+        if swap.size:
+            upper = a[swap, r].copy()
+            a[swap, r] = a[swap, pivot_row[swap]]
+            a[swap, pivot_row[swap]] = upper
+        lead = np.where(active, a[everyone, r, col], 1.0)
+        divisor = np.where(active, previous, 1.0)
+        factor = a[everyone, :, col].copy()
+        factor[:, r] = 0
+        factor[~active] = 0
+        pivot_rows = a[:, r].copy()
+        a = (lead[:, None, None] * a - factor[:, :, None] * pivot_rows[:, None, :]) / divisor[
+            :, None, None
+        ]
+        a[:, r] = pivot_rows
+        previous = np.where(active, lead, previous)
+        pivots[active, r] = col[active]
+    result = []
+    for i, m in enumerate(matrices):
+        found = [int(c) for c in pivots[i] if c >= 0]
+        result.append((a[i, : len(found), : m.shape[1]].astype(np.int64), int(previous[i]), found))
+    return result
+
+
+def echelon_mod(scaled: np.ndarray, d: int, p: int) -> np.ndarray:
+    """The rref mod p from ``echelon_01_many``'s (D times the rref, D)."""
+    if scaled.size == 0:
+        return scaled % p
+    return scaled % p * pow(d % p, p - 2, p) % p
+
+
+def rref_many_01(matrices: list[np.ndarray], p: int) -> list[tuple[np.ndarray, list[int]]]:
+    """``rref_many`` of 0/1 matrices, p >= 2**25: exactly over the rationals, then mod p
+    (``echelon_01_many``), for those small enough for it."""
+    results: list = [None] * len(matrices)
+    small = [i for i, m in enumerate(matrices) if min(m.shape) <= EXACT_01_ORDER]
+    large = [i for i, m in enumerate(matrices) if min(m.shape) > EXACT_01_ORDER]
+    for i, (scaled, d, pivots) in zip(
+        small, echelon_01_many([matrices[i] for i in small]), strict=True
+    ):
+        results[i] = (echelon_mod(scaled, d, p), pivots)
+    for i, found in zip(large, rref_many([matrices[i] for i in large], p), strict=True):
+        results[i] = found
+    return results

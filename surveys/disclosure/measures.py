@@ -27,11 +27,28 @@ same holds when only atoms keeping at least k answers lost some and every cell i
 measures whose atoms have the same answered counts (where they differ from the atom's size) and
 the same shown cells are the same instance: it is audited once.
 
+Sharing the work between measures (why the rest is fast enough)
+----------------------------------------------------------------
+Most measures do need their audit: at 20,000 respondents every item has some atoms losing a
+few answers, and some of those leak. Each is a full ``protect`` of its own instance, but the
+instances are alike: every measure's audits use one pair of primes and one cache (keyed by a
+block's content: its atoms in order and its local cells), so a school that two measures leave
+alike, or that one round of a measure's protection leaves alone, has its echelon form and its
+local search made once; an audit that finds leaks is not confirmed with the second prime (only
+the round that finds none must be); a measure's first round repairs the leaks inside one school
+(most of them) before any search of global directions; and the instances are built from arrays
+(``Incidence.from_positions``), not from atom and cell objects. A small instance (at most
+``SINGLE_BLOCK_ATOMS`` atoms, a small organisation) is audited as one block: the search over
+global directions between many small schools costs more there than one elimination of the
+whole cell matrix. Blocks only make the audit fast; any partition of the atoms is exact.
+
 Atoms whose own counts are unknown
 ----------------------------------
-An earlier release's atoms were stored as respondents per profile, so when one profile has
-atoms in several releases (counted by an interim release, and later ones) only their answered
-*total* is known, not how it splits between them (``Measure.pooled``). The leaks then depend on
+Each release stores its atoms' answered counts per measure (``ReleaseAtom.answered``), so a later
+release knows them exactly: differences between the releases' counts. A release built without
+them (the audit turned off) leaves, for a profile with atoms in several releases (counted by an
+interim release, and later ones), only their answered *total*, not how it splits between them
+(``Measure.pooled``). The leaks then depend on
 which of those atoms hold any answerer and on their sizes. Every possible split is covered: each
 pattern of nonempty atoms that the total allows is audited with each atom's smallest possible
 size (a smaller size only lets more groups count as small), and the suppressions of all patterns
@@ -42,21 +59,35 @@ alone were audited when they were published, and this release then adds nothing 
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import logging
 import math
+import random
 import time
 from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
-from .audit import Atom, Cell
-from .protect import DisclosureError, canonical, protect, suppression_tier
+from .audit import Atom, Cell, Incidence
+from .linalg import one_blas_thread, random_prime
+from .protect import DisclosureError, canonical, protect_incidence, suppression_tier
 
 logger = logging.getLogger(__name__)
 
 MAX_PATTERNS = 64
+# Up to this many atoms, each measure is audited as one block (see protect_measures).
+SINGLE_BLOCK_ATOMS = 160
+
+
+class _MeasureCell(NamedTuple):
+    """A cell of one measure's audit: its position among the release's cells (``protect``
+    reads only these two fields; a plain tuple is much cheaper to make than a ``Cell``)."""
+
+    id: int
+    fixed: bool
 
 
 @dataclass(frozen=True)
@@ -140,16 +171,35 @@ def protect_measures(
     atoms = sorted(atoms, key=lambda a: (canonical(a.block), canonical(a.id)))
     position = {a.id: i for i, a in enumerate(atoms)}
     sizes = np.array([a.size for a in atoms], dtype=np.int64)
-    blocks = [a.block for a in atoms]
+    # Blocks only make the audit fast (any partition of the atoms is exact): in a small instance
+    # the search over the blocks' global directions costs more than one elimination of the
+    # whole cell matrix, which a single block amounts to.
+    if len(atoms) > SINGLE_BLOCK_ATOMS:
+        block_index: dict = {}
+        blocks = np.array(
+            [block_index.setdefault(a.block, len(block_index)) for a in atoms], dtype=np.int64
+        )
+    else:
+        blocks = np.zeros(len(atoms), dtype=np.int64)
     published = set(published)
     chosen = [c for c in cells if c.fixed or c.id in published]
-    chosen.sort(key=lambda c: canonical(c.id))
+    keyed = sorted(((canonical(c.id), c) for c in chosen), key=lambda pair: pair[0])
+    keys = [key for key, _ in keyed]
+    chosen = [c for _, c in keyed]
     ids = [c.id for c in chosen]
     fixed = np.array([c.fixed for c in chosen], dtype=bool)
     tiers = [tier(c.id) for c in chosen]
     members = [np.array(sorted(position[a] for a in c.atoms), dtype=np.int64) for c in chosen]
     flat = np.concatenate(members) if members else np.zeros(0, dtype=np.int64)
     owner = np.repeat(np.arange(len(members)), [len(m) for m in members])
+
+    # One pair of primes and one cache for every measure: a block no measure changed (or that
+    # two measures change alike) has its echelon form and local search computed once. A miss
+    # needs both primes to divide a minor of the one instance audited, whichever it is.
+    digest = hashlib.sha256(f"{k}|".encode() + sizes.tobytes() + flat.tobytes()).digest()
+    rng = random.Random(int.from_bytes(digest[:8], "big"))
+    primes = (random_prime(rng), random_prime(rng))
+    shared: dict = {}
 
     done: dict[tuple, frozenset | None] = {}
     complementary: dict[Hashable, frozenset] = {}
@@ -200,15 +250,18 @@ def protect_measures(
                 done[key], runs = _protect_patterns(
                     sizes,
                     blocks,
-                    members,
+                    (flat, owner),
                     fixed,
                     tiers,
+                    keys,
                     k,
                     answered,
                     patterns,
                     candidates,
                     shown_fixed,
                     measure.id,
+                    primes,
+                    shared,
                 )
                 audits += runs
                 seconds += time.perf_counter() - started
@@ -222,10 +275,25 @@ def protect_measures(
 
 
 def _protect_patterns(
-    sizes, blocks, members, fixed, tiers, k, answered, patterns, candidates, shown_fixed, measure_id
+    sizes,
+    blocks,
+    members,
+    fixed,
+    tiers,
+    keys,
+    k,
+    answered,
+    patterns,
+    candidates,
+    shown_fixed,
+    measure_id,
+    primes,
+    shared,
 ) -> tuple[frozenset | None, int]:
     """The cells (positions) to suppress so that no pattern leaks; None when the earlier
     releases' cells alone leak (nothing this release hides can repair that)."""
+    flat, owner = members
+    n_cells = len(fixed)
     suppressed: set[int] = set()
     runs = 0
     for pattern in patterns:
@@ -234,25 +302,38 @@ def _protect_patterns(
             counts[i] = m
         for i, m in pattern.items():
             counts[i] = m
-        present = [
-            Atom(id=i, size=int(m), block=blocks[i]) for i, m in enumerate(counts.tolist()) if m > 0
-        ]
-        measure_cells = []
-        for i, atom_positions in enumerate(members):
-            if fixed[i] and i not in shown_fixed:
-                continue
-            if not fixed[i] and (i not in candidates or i in suppressed):
-                continue
-            kept = atom_positions[counts[atom_positions] > 0]
-            if kept.size:
-                measure_cells.append(
-                    Cell(id=i, atoms=frozenset(kept.tolist()), fixed=bool(fixed[i]))
-                )
-        if all(c.fixed for c in measure_cells):
+        present = counts > 0
+        wanted = np.zeros(n_cells, dtype=bool)
+        wanted[list(shown_fixed)] = True
+        wanted[[i for i in candidates if i not in suppressed]] = True
+        kept = wanted[owner] & present[flat]
+        cell_positions = np.unique(owner[kept])  # the cells left with some answerer
+        if fixed[cell_positions].all():
             continue
         runs += 1
+        renumber = np.cumsum(present) - 1
+        owners = np.searchsorted(cell_positions, owner[kept])
+        cells = list(map(_MeasureCell, cell_positions.tolist(), fixed[cell_positions].tolist()))
+        incidence = Incidence.from_positions(
+            np.flatnonzero(present),
+            counts[present],
+            blocks[present],
+            cells,
+            renumber[flat[kept]],
+            owners,
+            k,
+            shared=shared,
+        )
         try:
-            protection = protect(present, measure_cells, k, tier=tiers.__getitem__)
+            with one_blas_thread():
+                protection = protect_incidence(
+                    incidence,
+                    cells,
+                    k,
+                    [keys[i] for i in cell_positions],
+                    tiers.__getitem__,
+                    primes,
+                )
         except DisclosureError as error:
             logger.warning("Measure %r: %s; its new cells are all withheld", measure_id, error)
             return None, runs

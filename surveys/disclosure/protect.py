@@ -33,9 +33,9 @@ organisation x one or two groups) is worth least, the fewer respondents the less
 Deterministic: the same atoms and cells, in any order, give the same suppressions. Cells and atoms
 are put in a canonical order first (by their ids, with sets sorted, so that neither the order of
 the input nor Python's per-process string hashing matters), every tie is broken by that order,
-and the working prime is drawn from a generator seeded with a digest of the data. Each full audit
-still confirms its rank with a fresh, independent prime, which can change the result only in the
-(below 1e-5) case where the working prime was unlucky.
+and the working prime is drawn from a generator seeded with a digest of the data. The audit that
+finds nothing (the last) confirms its rank with a fresh, independent prime, which can change the
+result only in the (below 1e-5) case where the working prime was unlucky.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 
-from .audit import Atom, Cell, CellSpan, Incidence, audit
+from .audit import Atom, Cell, CellSpan, Incidence, confirmed
 from .linalg import one_blas_thread, random_prime
 
 
@@ -153,10 +153,16 @@ def protect(
     k: int,
     *,
     tier: Callable[[Hashable], int] = suppression_tier,
+    primes: tuple[int, int] | None = None,
+    shared: dict | None = None,
 ) -> Protection:
     """Suppress the cells of a release so that no group of 1..k-1 respondents can be worked out
     from what is published together with the fixed cells of earlier releases, hiding the least
     valuable cells that do it (``tier`` of a cell id, see the module docstring).
+
+    ``primes`` (working, check) and ``shared`` (a dict kept between calls) let many calls on
+    similar instances share their per-block work (``surveys.disclosure.measures``); by default
+    the working prime is drawn from the data and each confirmation uses a fresh random prime.
 
     Raises ``DisclosureError`` when a leak is derivable from fixed cells alone."""
     ids = [c.id for c in cells]
@@ -169,9 +175,22 @@ def protect(
     cells = sorted(cells, key=lambda c: cell_keys[c.id])
     atom_keys = {a.id: (canonical(a.block), canonical(a.id)) for a in atoms}
     atoms = sorted(atoms, key=lambda a: atom_keys.get(a.id, ("", "")))
-    incidence = Incidence(atoms, cells, k)
+    incidence = Incidence(atoms, cells, k, shared=shared)
     with one_blas_thread():
-        return _protect(incidence, cells, k, [cell_keys[c.id] for c in cells], tier)
+        return _protect(incidence, cells, k, [cell_keys[c.id] for c in cells], tier, primes)
+
+
+def protect_incidence(
+    incidence: Incidence,
+    cells: Sequence[Cell],
+    k: int,
+    keys: Sequence[str],
+    tier: Callable[[Hashable], int],
+    primes: tuple[int, int],
+) -> Protection:
+    """``protect`` of an incidence already built (``Incidence.from_positions``) from cells in
+    canonical order, ``keys`` their canonical texts; call it under ``one_blas_thread``."""
+    return _protect(incidence, cells, k, keys, tier, primes)
 
 
 def _data_seed(incidence: Incidence, cells: Sequence[Cell], k: int) -> int:
@@ -191,6 +210,7 @@ def _protect(
     k: int,
     keys: Sequence[str],
     tier: Callable[[Hashable], int],
+    primes: tuple[int, int] | None = None,
 ) -> Protection:
     ids = [c.id for c in cells]
     n_of = [incidence.n(i) for i in range(len(cells))]
@@ -204,14 +224,32 @@ def _protect(
     order: list[int] = []
     audit_seconds = 0.0
     # One working prime for every audit of this call lets unchanged blocks reuse their echelon
-    # forms; each full audit still confirms its rank with a fresh, independent prime. It is drawn
+    # forms; the audit that finds nothing confirms its rank with a second, independent prime. It is drawn
     # from the data, so that the same input gives the same derivations, hence the same choices.
-    working_prime = random_prime(random.Random(_data_seed(incidence, cells, k)))
+    if primes is None:
+        working_prime, check_prime = (
+            random_prime(random.Random(_data_seed(incidence, cells, k))),
+            None,
+        )
+    else:
+        working_prime, check_prime = primes
     # Every pass suppresses at least one cell, so this ends.
     for round_number in itertools.count(1):
         started = time.perf_counter()
-        span = audit(incidence, published, prime=working_prime)
-        leaks = span.leaking_positions()
+        span = CellSpan(incidence, published, working_prime)
+        # With many audits of alike instances (``primes`` given: the measures), the first round
+        # repairs the leaks inside one school first, which are most of them, without the search
+        # of global directions; the next round, a full audit, finds any other.
+        leaks = span.leaking_positions(local_only=primes is not None and round_number == 1)
+        if not leaks and primes is not None and round_number == 1:
+            leaks = span.leaking_positions()
+        if not leaks:
+            # Only an audit that finds nothing needs its rank confirmed with a second prime: in
+            # a round that finds leaks, an unlucky working prime costs at most an extra
+            # suppression, and the round that ends the loop is confirmed.
+            checked = confirmed(span, check_prime=check_prime)
+            if checked is not span:
+                span, leaks = checked, checked.leaking_positions()
         if not leaks:
             audit_seconds += time.perf_counter() - started
             return Protection(

@@ -249,6 +249,12 @@ class ReleaseAtom(OrganisationOwned):
     # question was skipped or answered "prefer not to say" (no group is published for those).
     codes = ArrayField(models.CharField(max_length=60, null=True))
     respondents = models.PositiveIntegerField()
+    # Of those respondents, how many answered each measure not all of them answered: {"item:<id>"
+    # or "domain:<id>": count} (counts per profile, aggregates like `respondents`). A later release
+    # takes the differences as the exact answered counts of the respondents it adds, so that its
+    # audit of each measure (surveys.disclosure.measures) need not pool them. Null: not recorded
+    # (the release was built with DISCLOSURE_AUDIT_ITEM_NONRESPONSE off).
+    answered = models.JSONField(null=True, blank=True)
 
 
 class ReleaseComment(OrganisationOwned):

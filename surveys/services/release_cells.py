@@ -70,8 +70,9 @@ class EarlierRelease:
     # Published groups whose cell of a measure (("item", id) or ("domain", id)) was not shown;
     # None when not known (every published group's measure cell then counts as shown).
     hidden_measures: Mapping[tuple[str, int], frozenset[Group]] | None = None
-    # What WaveSnapshot.answered_by_profile said when it was built, if it was kept: then each
-    # atom's answered counts are exact (differences between releases) instead of pooled.
+    # What WaveSnapshot.answered_by_profile said when it was built (ReleaseAtom.answered; None
+    # for a release built without the audit of measures): then each atom's answered counts are
+    # exact (differences between releases) instead of pooled.
     answered: Mapping[tuple, Mapping[tuple[str, int], int]] | None = None
 
 
@@ -169,8 +170,10 @@ def _measures(atoms: Sequence[Atom], answered, earlier: Sequence[EarlierRelease]
     answered when every earlier release kept it (`EarlierRelease.answered`); otherwise only the
     total is known now, and its atoms are pooled (surveys.disclosure.measures)."""
     of_profile: dict[tuple, list] = defaultdict(list)
+    size = {}
     for atom in atoms:
         of_profile[atom.id[0]].append(atom.id)
+        size[atom.id] = atom.size
     exact: dict[tuple, dict] = defaultdict(dict)
     pooled: dict[tuple, list] = defaultdict(list)
     kept = all(e.answered is not None for e in earlier)
@@ -189,7 +192,10 @@ def _measures(atoms: Sequence[Atom], answered, earlier: Sequence[EarlierRelease]
                 ]
                 for profile_and_first in ids:
                     first = profile_and_first[1]
-                    exact[measure][profile_and_first] = cumulative[first] - (cumulative[first - 1] if first else 0)
+                    count = cumulative[first] - (cumulative[first - 1] if first else 0)
+                    if not 0 <= count <= size[profile_and_first]:
+                        raise InconsistentReleases(f"profile {profile!r}: {measure} answered {cumulative} by release")
+                    exact[measure][profile_and_first] = count
                 continue
             total = answered.get(profile, {}).get(measure, per_release[-1].get(profile, 0))
             if len(ids) == 1 or total == 0:

@@ -32,11 +32,9 @@ nobody waits for it: the traces it removes are the ones the open survey already 
 from __future__ import annotations
 
 import datetime
-import itertools
 import json
 import logging
 import random
-import re
 import time
 import uuid
 from contextlib import contextmanager
@@ -80,6 +78,7 @@ from ..models import (
 )
 from ..selectors import survey_demographic_questions
 from ..signals import release_published
+from .copy_binary import copy_data
 from .release_cells import (
     ANY_CODE,
     CellBuilder,
@@ -245,12 +244,17 @@ def _earlier_releases(survey: Survey, question_codes: dict[int, str]) -> list[Ea
             cluster = index[cluster_id] if view == View.CLUSTER else None
             groups.add(Group(view, school_id=school_id if view != View.CLUSTER else None, cluster=cluster,
                              answers=answers))
-        profiles = {
-            (school_id, tuple(codes)): respondents
-            for school_id, codes, respondents in ReleaseAtom.objects.filter(release=release).values_list(
-                "school_id", "codes", "respondents"
-            )
-        }
+        profiles, answered = {}, {}
+        for school_id, codes, respondents, counts in ReleaseAtom.objects.filter(release=release).values_list(
+            "school_id", "codes", "respondents", "answered"
+        ):
+            profiles[(school_id, tuple(codes))] = respondents
+            if answered is not None and counts is not None:
+                answered[(school_id, tuple(codes))] = {
+                    (kind, int(pk)): n for kind, pk, n in ((*m.split(":"), n) for m, n in counts.items())
+                }
+            else:
+                answered = None  # a release built without them: pooled (surveys.disclosure.measures)
         # Item and domain cells of its published groups that it did not show.
         hidden: dict[tuple[str, int], set] = {}
         suppressed_measures = (
@@ -267,7 +271,7 @@ def _earlier_releases(survey: Survey, question_codes: dict[int, str]) -> list[Ea
                 measure = ("item", item_id) if item_id is not None else ("domain", domain_id)
                 hidden.setdefault(measure, set()).add(group)
         found.append(EarlierRelease(release.pk, frozenset(groups), [c.school_ids for c in clusters], profiles,
-                                    {measure: frozenset(g) for measure, g in hidden.items()}))
+                                    {measure: frozenset(g) for measure, g in hidden.items()}, answered))
     return found
 
 
@@ -309,8 +313,8 @@ def _compute_and_write(release: Release, survey: Survey, stages: dict[str, float
         wave.set_clusters({school: i for i, members in enumerate(clusters) for school in members})
         respondents = wave.group_respondents()
         atoms = {(school, codes): n for school, codes, n in wave.atom_counts()}
-        # The audit of each item over its answerers (item non-response): off unless the
-        # deployment turns it on, see settings.DISCLOSURE_AUDIT_ITEM_NONRESPONSE.
+        # The audit of each item over its answerers (item non-response), on unless the
+        # deployment turns it off: settings.DISCLOSURE_AUDIT_ITEM_NONRESPONSE.
         answered = wave.answered_by_profile() if settings.DISCLOSURE_AUDIT_ITEM_NONRESPONSE else None
         inputs = ReleaseInputs(
             k=survey.threshold, items=wave.items, domains=wave.domains, respondents=respondents,
@@ -358,8 +362,14 @@ def _compute_and_write(release: Release, survey: Survey, stages: dict[str, float
             _write_cells(release, cells, [c.pk for c in cluster_rows], {q.code: q.pk for q in questions},
                          stages)
         insert_rows(
-            ReleaseAtom._meta.db_table, ["organisation_id", "release_id", "school_id", "codes", "respondents"],
-            [(release.organisation_id, release.pk, school, list(codes), n) for (school, codes), n in atoms.items()],
+            ReleaseAtom._meta.db_table,
+            ["organisation_id", "release_id", "school_id", "codes", "respondents", "answered"],
+            [
+                (release.organisation_id, release.pk, school, list(codes), n,
+                 None if answered is None
+                 else {f"{kind}:{pk}": m for (kind, pk), m in answered.get((school, codes), {}).items()})
+                for (school, codes), n in atoms.items()
+            ],
         )
         _write_reliability(release, wave.domains, reliability)
         _write_drivers(release, wave.domains, domain_ids, scores)
@@ -389,10 +399,13 @@ def _check_foreign_keys(stages: dict[str, float], name: str) -> None:
 
 def _write_cells(release: Release, cells: CellTable, cluster_pks: list[int], question_ids: dict[str, int],
                  stages: dict[str, float] | None = None) -> None:
-    """Write the release's cells with one COPY (text format) into a staging table and one
+    """Write the release's cells with two COPYs (binary format) into staging tables and one
     INSERT ... SELECT into ResultCell (which row-level security checks like any insert; COPY
-    into a table with a policy is refused). The text is made column by column: the columns that
-    follow from the group once per group, the others once per column."""
+    into a table with a policy is refused). The data is made column by column with numpy
+    (surveys.services.copy_binary): the columns that follow from the group go into a table of
+    the groups (a few thousand rows), joined to the cells by the group's index; the release's
+    ids are parameters; a column that is NULL in every cell (no previous wave: no change) is
+    not sent."""
 
     def demographic(answers, i):
         if len(answers) <= i:
@@ -402,39 +415,62 @@ def _write_cells(release: Release, cells: CellTable, cluster_pks: list[int], que
 
     stages = {} if stages is None else stages
     started = time.perf_counter()
-    fragments = []
+    places = []
     for group, cluster in zip(cells.groups, cells.cluster_index, strict=True):
         q1, c1 = demographic(group.answers, 0)
         q2, c2 = demographic(group.answers, 1)
-        place = (str(group.view), group.school_id, None if cluster is None else cluster_pks[cluster], q1, c1, q2, c2)
-        fragments.append("\t".join(_copy_text(v) for v in place))
-    by_row = np.array(fragments, dtype=object)[cells.row_group].tolist()
-    text_columns = [_copy_column(cells.columns[name], kind) for name, kind in _TABLE_COLUMN_KINDS]
-    key, *rest = text_columns
-    owner = itertools.repeat(f"{release.organisation_id}\t{release.pk}", len(key))
-    data = ("\n".join(map("\t".join, zip(owner, key, by_row, *rest, strict=True))) + "\n").encode()
-    stages["writing: cells as text"] = time.perf_counter() - started
-    names = ", ".join(CELL_COLUMNS)
+        places.append((str(group.view), group.school_id, None if cluster is None else cluster_pks[cluster], q1, c1, q2, c2))
+    place_kinds = {"view": "text", "school_id": "int", "cluster_id": "int", "demographic_1_id": "int",
+                   "code_1": "text", "demographic_2_id": "int", "code_2": "text"}
+    by_group = list(zip(*places, strict=True)) if places else [()] * len(place_kinds)
+    group_data, group_types = copy_data(
+        [("int", list(range(len(places)))), *zip(place_kinds.values(), by_group, strict=True)]
+    )
+    kinds = {name: "text" if kind == "json" else kind for name, kind in _TABLE_COLUMN_KINDS}
+    values = {name: cells.columns[name] for name in kinds}
+    values["distribution"] = _json_column(values["distribution"])
+    sent = [name for name in kinds if not _all_none(values[name])]
+    data, types = copy_data([("int", cells.row_group.tolist()), *((kinds[name], values[name]) for name in sent)])
+    stages["writing: cells as binary"] = time.perf_counter() - started
     table = ResultCell._meta.db_table
     staging = f"staging_cell_{uuid.uuid4().hex[:12]}"
+    json_columns = {name for name, kind in _TABLE_COLUMN_KINDS if kind == "json"}
     with connection.cursor() as cursor:
         # ResultCell's release is a plain id (no foreign-key check per cell): the release row is
         # locked once instead, so that it cannot be deleted under cells that are being written.
         cursor.execute(f"SELECT 1 FROM {Release._meta.db_table} WHERE id = %s FOR KEY SHARE", [release.pk])
         if cursor.fetchone() is None:
             raise RuntimeError(f"release {release.pk} was deleted while it was being built")
-        cursor.execute(f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS SELECT {names} FROM {table} WITH NO DATA")
-        with _stage(stages, "writing: cells, COPY"), cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
-            for start in range(0, len(data), 1 << 22):
-                copy.write(data[start : start + (1 << 22)])
+        if not len(cells):
+            return
+        for name, columns, column_types, content in (
+            (f"{staging}_group", ["g", *place_kinds], group_types, group_data),
+            (staging, ["g", *sent], types, data),
+        ):
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {name} ("
+                + ", ".join(f"{column} {sql_type}" for column, sql_type in zip(columns, column_types, strict=True))
+                + ") ON COMMIT DROP"
+            )
+            with _stage(stages, "writing: cells, COPY"), cursor.copy(
+                f"COPY {name} ({', '.join(columns)}) FROM STDIN (FORMAT binary)"
+            ) as copy:
+                for start in range(0, len(content), 1 << 22):
+                    copy.write(content[start : start + (1 << 22)])
+        written = [name for name in CELL_COLUMNS[2:] if name in place_kinds or name in sent]
+        selected = ", ".join(
+            f"g.{name}" if name in place_kinds else f"c.{name}::jsonb" if name in json_columns else f"c.{name}"
+            for name in written
+        )
         with _stage(stages, "writing: cells, INSERT"):
-            cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging}")
-        cursor.execute(f"DROP TABLE {staging}")
+            cursor.execute(
+                f"INSERT INTO {table} (organisation_id, release_id, {', '.join(written)}) "
+                f"SELECT %s, %s, {selected} FROM {staging} c JOIN {staging}_group g ON g.g = c.g",
+                [release.organisation_id, release.pk],
+            )
+        cursor.execute(f"DROP TABLE {staging}, {staging}_group")
 
 
-NULL = "\\N"
-_SPECIAL = re.compile(r"[\\\t\n\r]")
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _TABLE_COLUMN_KINDS = (
     ("key", "text"), ("item_id", "int"), ("domain_id", "int"), ("disclosure", "text"), ("suppression", "text"),
     ("respondents", "int"), ("n", "int"), ("distribution", "json"), ("mean", "float"), ("sd", "float"),
@@ -446,43 +482,20 @@ _TABLE_COLUMN_KINDS = (
 )
 
 
-def _copy_text(value) -> str:
-    """One value in COPY's text format."""
-    if value is None:
-        return NULL
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, dict):
-        return json.dumps(value).translate(_ESCAPES)
-    return str(value).translate(_ESCAPES)
+def _all_none(values) -> bool:
+    if isinstance(values, np.ndarray):
+        return bool(np.equal(values, None).all())
+    return values.count(None) == len(values)
 
 
-def _copy_column(values: list, kind: str) -> list[str]:
-    """A column's values in COPY's text format. Numbers and booleans are formatted by the repr
-    of the whole list (in C, the same text as repr of each), then split."""
-    if not values:
-        return []
-    if kind in ("int", "float", "bool"):
-        text = repr(values)[1:-1]
-        if kind == "bool":
-            text = text.replace("True", "t").replace("False", "f")
-        found = text.replace("None", NULL).split(", ")
-        if len(found) != len(values) or "(" in text:
-            raise ValueError(f"a {kind} column holds values of another kind")
-        return found
-    if kind == "json":
-        return [
-            NULL if v is None else f'{{"1": {v["1"]}, "2": {v["2"]}, "3": {v["3"]}, "4": {v["4"]}, "5": {v["5"]}}}'
-            if len(v) == 5 and all(type(c) is int for c in v.values()) else _copy_text(v)
-            for v in values
-        ]
-    if None in values or _SPECIAL.search("".join(map(str, values))):
-        return [NULL if v is None else str(v).translate(_ESCAPES) for v in values]
-    return list(map(str, values))
+def _json_column(values: list) -> list:
+    """A JSON column's values as JSON text (None stays None): a distribution {"1": n1, ...,
+    "5": n5} of ints by one format string, anything else by json.dumps."""
+    return [
+        None if v is None else f'{{"1": {v["1"]}, "2": {v["2"]}, "3": {v["3"]}, "4": {v["4"]}, "5": {v["5"]}}}'
+        if len(v) == 5 and all(type(c) is int for c in v.values()) else json.dumps(v)
+        for v in values
+    ]
 
 
 def _write_reliability(release: Release, domains, reliability) -> None:

@@ -568,12 +568,6 @@ def item_respondent_leaks(scenario, role="organisation_lead"):
     return found
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Known gap, outside DESIGN.md's model, with DISCLOSURE_AUDIT_ITEM_NONRESPONSE off (the default): "
-    "an attacker who also knows who skipped or said 'not applicable' to an item can subtract item "
-    "cells (n, distribution) and work out a small group's answers to that item (51 groups here). "
-    "The audit that closes it (surveys/disclosure/measures.py) is too slow to be on by default yet; "
-    "turned on, this test passes (about 12 minutes on 2 cores)."))
 def test_an_attacker_who_knows_who_skipped_each_item_learns_no_small_groups_answers(scenario):
     """Issue 4's item non-response gap: closed once each item is audited over its answerers."""
     found = item_respondent_leaks(scenario)

@@ -195,3 +195,38 @@ def test_a_snapshot_reads_one_organisation_only(generated, world):
         with wave_snapshot(survey) as snapshot:
             groups = snapshot.group_respondents()
     assert groups[Group(View.ORGANISATION)] == len(wave.respondents)
+
+
+@pytest.mark.parametrize("questions", [(), ("contract",)])
+def test_aggregates_with_no_or_one_demographic_question_equal_a_recount(world, questions):
+    organisation = world.org("a")
+    with organisation_scope(organisation):
+        schools = roster(sizes={"Large": 30, "Small one": 6}, seed=4)
+        survey, wave = closed_wave(organisation=organisation, schools=schools, demographics=questions, seed=5)
+        items = {item.pk: item for item in Item.objects.filter(instrument_id=survey.instrument_id)}
+        with wave_snapshot(survey) as snapshot:
+            clusters = {schools[1].pk: 0}
+            snapshot.set_clusters(clusters)
+            found = snapshot.item_counts()
+            sums = snapshot.domain_sums()
+            respondents = snapshot.group_respondents()
+    expected: dict = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
+    domain_items = defaultdict(list)
+    for item in items.values():
+        domain_items[item.domain_id].append(item.pk)
+    expected_sums: dict = defaultdict(list)
+    for respondent in wave.respondents:
+        for group in groups_of(respondent, clusters):
+            for item_id, value in respondent.answers.items():
+                expected[(group, item_id)][5 if value is None else flipped(items[item_id], value) - 1] += 1
+            for domain_id, score in domain_scores(respondent, items, domain_items).items():
+                expected_sums[(group, domain_id)].append(score)
+    assert {key: (*c.counts, c.not_applicable) for key, c in found.items()} == {k: tuple(v) for k, v in expected.items()}
+    assert {key: s.n for key, s in sums.items()} == {key: len(v) for key, v in expected_sums.items()}
+    for key, values in expected_sums.items():
+        assert sums[key].total == pytest.approx(sum(values))
+    assert respondents[Group(View.ORGANISATION)] == len(wave.respondents)
+    assert {g.view for g in respondents} == (
+        {View.ORGANISATION, View.SCHOOL, View.CLUSTER}
+        | ({View.SCHOOL_BY_GROUP, View.ORGANISATION_BY_GROUP} if questions else set())
+    )

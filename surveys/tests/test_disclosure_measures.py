@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 
 from surveys.disclosure import (
@@ -18,12 +19,22 @@ from surveys.disclosure import (
     as_fixed,
     atoms_from_profiles,
     brute_force_leaks,
+    measures,
     protect,
     protect_measures,
     standard_cells,
 )
+from surveys.disclosure.audit import Incidence
 
 K = 5
+
+
+@pytest.fixture(autouse=True, params=["one block", "per school"])
+def blocks(request, monkeypatch):
+    """Every case both ways: these small releases are audited as one block, as a small
+    organisation's are, and again per school, as a large one's are."""
+    if request.param == "per school":
+        monkeypatch.setattr(measures, "SINGLE_BLOCK_ATOMS", 0)
 
 
 def measure_leaks(atoms, cells, k, counts, shown):
@@ -89,6 +100,31 @@ def test_the_gap_exists_without_it_and_is_closed_with_few_suppressions():
         assert measure_leaks(atoms, cells, K, counts, after) == set()
         assert len(before) - len(after) < len(before) / 2
     assert leaking
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_measures_audited_together_share_work_and_each_is_safe(seed):
+    """Many measures in one call share their primes and per-block work (blocks two measures
+    change alike, or leave alone): each is still safe, and gets what it gets audited alone."""
+    rng = random.Random(300 + seed)
+    atoms, cells = random_release(rng, respondents=80, schools=4)
+    protection = protect(atoms, cells, K)
+    counts = []
+    for _ in range(6):
+        skipping = {a.id for a in atoms if rng.random() < 0.3}
+        counts.append(
+            {a.id: sum(rng.random() > 0.2 for _ in range(a.size)) if a.id in skipping else a.size for a in atoms}
+        )
+    counts.append(dict(counts[0]))  # the same instance as the first: audited once
+    measures = [Measure(("item", i), answered=c) for i, c in enumerate(counts)]
+    together = protect_measures(atoms, cells, K, published=protection.published, measures=measures)
+    for measure, c in zip(measures, counts, strict=True):
+        hidden = together.complementary.get(measure.id, frozenset())
+        shown = shown_cells(atoms, cells, c, protection.published, K, hidden)
+        assert measure_leaks(atoms, cells, K, c, shown) == set()
+        alone = protect_measures(atoms, cells, K, published=protection.published, measures=[measure])
+        assert alone.complementary.get(measure.id, frozenset()) == hidden
+    assert together.complementary.get(("item", 6)) == together.complementary.get(("item", 0))
 
 
 def test_a_measure_everyone_answered_needs_no_audit():
@@ -165,3 +201,30 @@ def test_unknown_splits_between_an_interim_release_and_the_final_are_all_covered
         result.complementary.get("item", frozenset()),
     )
     assert measure_leaks(atoms, final_cells, K, counts, new_shown | shown_interim) == set()
+
+
+def test_an_incidence_built_from_arrays_is_the_one_built_from_atoms_and_cells():
+    rng = random.Random(11)
+    atoms, cells = random_release(rng, respondents=70, schools=4)
+    atoms = sorted(atoms, key=lambda a: (repr(a.block), repr(a.id)))
+    position = {a.id: i for i, a in enumerate(atoms)}
+    blocks = {}
+    numbered = [Atom(position[a.id], a.size, blocks.setdefault(a.block, len(blocks))) for a in atoms]
+    numbered_cells = [Cell(i, frozenset(position[a] for a in c.atoms)) for i, c in enumerate(cells)]
+    flat = np.concatenate([np.array(sorted(c.atoms), dtype=np.int64) for c in numbered_cells])
+    owner = np.repeat(np.arange(len(cells)), [len(c.atoms) for c in numbered_cells])
+    built = Incidence(numbered, numbered_cells, K)
+    from_arrays = Incidence.from_positions(
+        np.array([a.id for a in numbered]),
+        np.array([a.size for a in numbered]),
+        np.array([a.block for a in numbered]),
+        numbered_cells,
+        flat,
+        owner,
+        K,
+    )
+    assert [a.id for a in built.atoms] == list(from_arrays.atoms.ids)
+    assert (built.sizes == from_arrays.sizes).all()
+    assert built.block_start == from_arrays.block_start and built.block_small == from_arrays.block_small
+    assert (built.cell_block == from_arrays.cell_block).all()
+    assert all((a == b).all() for a, b in zip(built.positions, from_arrays.positions, strict=True))

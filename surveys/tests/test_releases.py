@@ -22,7 +22,9 @@ from surveys.generator import GeneratedRespondent, WaveProfile, generate_wave
 from surveys.models import (
     DemographicQuestion,
     Driver,
+    Item,
     Release,
+    ReleaseAtom,
     ReleaseCluster,
     ReleaseComment,
     ResultCell,
@@ -208,6 +210,57 @@ def test_an_interim_release_is_audited_together_with_the_final_one(world):
     assert final.cells_complementary_suppressed > 0
     # Interim cells cover only the early respondents (indexes 0..n-1 are the same people).
     assert_no_small_group_is_derivable(cells, everyone, survey.threshold)
+
+
+def test_each_release_keeps_its_answered_counts_so_the_next_audits_each_item_exactly(world, monkeypatch):
+    """The audit of each item over its answerers (on by default) needs, for respondents counted
+    by an interim release and by the final one, how many of each release's answered: each
+    release stores them per atom (aggregates, like its respondent counts), so the final release
+    audits every measure with exact counts and pools none (surveys.disclosure.measures)."""
+    from surveys.services import release_cells
+
+    assert settings.DISCLOSURE_AUDIT_ITEM_NONRESPONSE
+    audited = []
+    protect_measures = release_cells.protect_measures
+
+    def spy(*args, measures, **kwargs):
+        audited.append(list(measures))
+        return protect_measures(*args, measures=measures, **kwargs)
+
+    monkeypatch.setattr(release_cells, "protect_measures", spy)
+    organisation = world.org("a")
+    with organisation_scope(organisation):
+        schools = roster(sizes={"One": 14, "Two": 12, "Three": 11}, seed=8)
+        survey = make_survey(organisation=organisation, schools=schools, demographics=("contract",),
+                             open_it=True)
+        wave = generate_wave(survey=survey, seed=3, profile=WaveProfile(response_rate=0.9), invitations=False)
+        interim = release_build(survey=survey, kind=Release.Kind.INTERIM)
+        items = {item.code: item.pk for item in Item.objects.filter(instrument_id=survey.instrument_id)}
+        for contract in ("full_time", "part_time"):
+            _invitation, token = invite(survey, schools[0])
+            services.response_submit(token=token, answers={"workload-1": 2, "control-1": 4},
+                                     demographics={"contract": contract})
+        survey = services.survey_close(survey=survey)
+        final = release_build(survey=survey, kind=Release.Kind.FINAL)
+        stored = {
+            release.pk: list(ReleaseAtom.objects.filter(release=release).values_list("respondents", "answered"))
+            for release in (interim, final)
+        }
+    # Per item, the atoms' answered counts add up to the item's answers in that release.
+    for release, respondents in ((interim, wave.respondents), (final, None)):
+        for code in ("workload-1", "control-1", "workload-2"):
+            total = sum(atom_answered.get(f"item:{items[code]}", n) for n, atom_answered in stored[release.pk])
+            if respondents is not None:
+                assert total == sum(1 for r in respondents if r.answers.get(items[code]) is not None)
+            else:
+                late = 0 if code == "workload-2" else 2
+                assert total == sum(1 for r in wave.respondents if r.answers.get(items[code]) is not None) + late
+        assert all(0 <= m <= n for n, counts in stored[release.pk] for m in counts.values())
+    # The late two skipped every other item: the final release audits those exactly, pooled nowhere.
+    final_audit = audited[-1]
+    assert len(audited) == 2 and final_audit and not any(m.pooled for m in final_audit)
+    skipped = next(m for m in final_audit if m.id == ("item", items["workload-2"]))
+    assert 0 in skipped.answered.values()
 
 
 def test_a_release_with_demographic_cuts_leaves_no_group_of_fewer_than_k_derivable(world):

@@ -250,10 +250,9 @@ STORAGES = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Disclosure control's audit of each item and domain over the people who answered it, against an
-# attacker who also knows who skipped which item (docs/privacy.md). Off by default: at 20,000
-# respondents it adds minutes to a release, and a final release after an interim one hides most
-# new item cells, because the interim's per-item counts are not kept yet.
-DISCLOSURE_AUDIT_ITEM_NONRESPONSE = env.bool("DISCLOSURE_AUDIT_ITEM_NONRESPONSE", default=False)
+# attacker who also knows who skipped which item (docs/privacy.md). On by default; turning it off
+# leaves that attacker able to work out small groups' answers to single items.
+DISCLOSURE_AUDIT_ITEM_NONRESPONSE = env.bool("DISCLOSURE_AUDIT_ITEM_NONRESPONSE", default=True)
 # A release's Excel download with more cells than this (about 5 s of writing) is written by the
 # worker while the page waits; smaller ones while the request waits. Either is kept and reused.
 RESULTS_XLSX_INLINE_MAX_CELLS = env.int("RESULTS_XLSX_INLINE_MAX_CELLS", default=20_000)
