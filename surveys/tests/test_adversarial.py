@@ -409,6 +409,17 @@ def attacked(world):
 def scenario(world):
     """The scenario alone; what an organisation lead holds is read from the cells themselves
     (every cell of every release: the channels' equality with them is the other test's)."""
+    return lead_scenario(world)
+
+
+@pytest.fixture
+def scenario_without_item_audit(world, settings):
+    """The same, built with the per-item audit turned off."""
+    settings.DISCLOSURE_AUDIT_ITEM_NONRESPONSE = False
+    return lead_scenario(world)
+
+
+def lead_scenario(world):
     built = build_scenario(world)
     lead = Obtained()
     with organisation_scope(built["organisation"]):
@@ -583,3 +594,11 @@ def test_an_attacker_who_knows_who_skipped_each_item_learns_no_small_groups_answ
             shown = measures.exclude(disclosure=ResultCell.Disclosure.SUPPRESSED).count()
             print(f"release {release.pk} ({release.kind}): {shown} item/domain cells shown, {len(hidden)} hidden "
                   "to protect answers")
+
+
+def test_without_the_audit_of_each_item_that_attacker_would_learn_small_groups_answers(scenario_without_item_audit):
+    """The same data and attacker with the per-item audit turned off (the setting a deployment
+    could change): small groups' answers to single items can be worked out, so the test above
+    passes because of that audit, not because the data happen to be safe."""
+    found = item_respondent_leaks(scenario_without_item_audit)
+    assert found, "the group-level audit alone should leave item non-response leaks on this data"
