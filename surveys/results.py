@@ -90,6 +90,18 @@ def release_current(*, survey: Survey) -> Release | None:
     return Release.objects.filter(survey=survey, status=Release.Status.PUBLISHED).select_related("survey").first()
 
 
+def survey_and_release_current(*, survey_id: int) -> tuple[Survey | None, Release | None]:
+    """A survey of the organisation by id, with its instrument and organisation, and its
+    published release (as `release_current`): one query when something is published (every
+    dashboard view asks), two otherwise. (None, None) for no such survey."""
+    release = (Release.objects.filter(survey_id=survey_id, status=Release.Status.PUBLISHED)
+               .select_related("survey__instrument", "survey__organisation").first())
+    if release is not None:
+        return release.survey, release
+    survey = Survey.objects.select_related("instrument", "organisation").filter(pk=survey_id).first()
+    return survey, None
+
+
 def releases_visible(*, survey: Survey) -> QuerySet[Release]:
     """The survey's releases people may have seen (published and superseded), newest first."""
     return Release.objects.filter(survey=survey, status__in=VISIBLE).order_by("-number")

@@ -57,6 +57,7 @@ from .results import (
     release_drivers,
     release_reliability,
     releases_published,
+    survey_and_release_current,
     wave_releases,
 )
 
@@ -170,14 +171,10 @@ def _with_actions(request, body: str, cells: dict[str, ResultCell]) -> str:
 
 def _survey_and_release(request, survey_id: int):
     results = permissions.results_access(access=request.access)
-    # The published release and its survey in one query (every dashboard view asks); the
-    # survey alone when nothing is published yet.
-    release = (Release.objects.filter(survey_id=survey_id, status=Release.Status.PUBLISHED)
-               .select_related("survey__instrument", "survey__organisation").first())
-    if release is not None:
-        return results, release.survey, release
-    survey = get_object_or_404(Survey.objects.select_related("instrument", "organisation"), pk=survey_id)
-    return results, survey, None
+    survey, release = survey_and_release_current(survey_id=survey_id)
+    if survey is None:
+        raise Http404
+    return results, survey, release
 
 
 @dataclass(frozen=True)
