@@ -74,6 +74,15 @@ therefore also computes the rank with a second, independent prime and keeps the 
 is missed only if both primes divide D (below 1e-11 and 3e-11). A false positive (a group reported
 that does not leak over the rationals) needs a similar coincidence and costs one extra suppression.
 
+Usually no second prime is needed: the rank mod p is *proven* to be the rational one
+(``CellSpan.rank_is_rational``), which leaves no chance at all of a missed leak. A school's local
+cells are few (at most ``linalg.EXACT_01_ORDER``), so every minor of its 0/1 cell matrix is below
+2**25 < p (Hadamard) and its echelon form is computed once over the rationals, exactly, and only
+rescaled mod each prime (``linalg.echelon_01_many``); and N's basis mod p, lifted to small integers,
+is checked to consist of rational dependencies (a release's margins are integer combinations of
+cells), so N is no larger mod p than over the rationals. When that check fails, the second prime
+decides as above.
+
 Floating point is used only where it is exact: products of integers whose sums stay below 2**53
 (``linalg.matmul`` splits operands into 16-bit halves to get there), run by BLAS for speed.
 """
@@ -91,9 +100,9 @@ import numpy as np
 from scipy import sparse
 
 from .linalg import (
-    EXACT_01_ORDER,
     echelon_01_many,
     echelon_mod,
+    exact_01_applies,
     left_nullspace,
     matmul,
     matmul_01,
@@ -187,6 +196,79 @@ def small_zero_one_vectors(
                 support = np.concatenate([pivot_columns[rows], free_columns[row == 1]])
                 found.append(tuple(np.sort(support).tolist()))
     return found
+
+
+def small_zero_one_vectors_many(problems, k: int, p: int) -> list[list[tuple[int, ...]]]:
+    """``small_zero_one_vectors(reduced, pivots, sizes, k, p, minimal_only=True)`` of each
+    (reduced, pivots, sizes) of ``problems``, the same supports, enumerated together: the rows of
+    all of them are stacked (their free columns padded with zeros, of size 0) and each number of
+    rows r is one set of array operations over every problem's combinations of r rows."""
+    budget = k - 1
+    results: list[list[tuple[int, ...]]] = [[] for _ in problems]
+    pivot_columns, free_columns, free_rows, pivot_sizes, free_sizes = [], [], [], [], []
+    for i, (reduced, pivots, sizes) in enumerate(problems):
+        if len(pivots):
+            unit = np.count_nonzero(reduced, axis=1) == 1
+            if unit.any():
+                results[i].extend((int(pivots[row]),) for row in np.flatnonzero(unit))
+                reduced = reduced[~unit]
+                pivots = [c for c, is_unit in zip(pivots, unit, strict=True) if not is_unit]
+        columns = np.asarray(pivots, dtype=np.int64)
+        is_free = np.ones(reduced.shape[1], dtype=bool)
+        is_free[columns] = False
+        free = np.flatnonzero(is_free)
+        pivot_columns.append(columns)
+        free_columns.append(free)
+        free_rows.append(reduced[:, free])
+        pivot_sizes.append(sizes[columns])
+        free_sizes.append(sizes[free])
+    counts = np.array([len(c) for c in pivot_columns], dtype=np.int64)
+    if not counts.sum():
+        return results
+    width = max(len(f) for f in free_columns)
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    stacked = np.zeros((int(offsets[-1]), width), dtype=np.int64)
+    sizes_of_free = np.zeros((len(problems), width), dtype=np.int64)
+    for i, (rows, sizes) in enumerate(zip(free_rows, free_sizes, strict=True)):
+        stacked[offsets[i] : offsets[i + 1], : rows.shape[1]] = rows
+        sizes_of_free[i, : len(sizes)] = sizes
+    all_pivot_sizes = np.concatenate(pivot_sizes)
+    for r in range(1, min(int(counts.max()), budget) + 1):
+        parts, owners = [], []
+        for d in np.unique(counts[counts >= r]).tolist():
+            having = np.flatnonzero(counts == d)
+            combos = _combinations(d, r)
+            parts.append((combos[None, :, :] + offsets[having][:, None, None]).reshape(-1, r))
+            owners.append(np.repeat(having, len(combos)))
+        combos, owner = np.concatenate(parts), np.concatenate(owners)
+        fits = all_pivot_sizes[combos].sum(axis=1) <= budget
+        combos, owner = combos[fits], owner[fits]
+        step = max(1, 2_000_000 // max(1, r * min(width, 16) + 1))
+        for begin in range(0, len(combos), step):
+            chunk, chunk_owner = combos[begin : begin + step], owner[begin : begin + step]
+            if width > 16:
+                sums = stacked[:, :16][chunk].sum(axis=1) % p
+                passing = ((sums == 0) | (sums == 1)).all(axis=1)
+                chunk, chunk_owner = chunk[passing], chunk_owner[passing]
+            sums = stacked[chunk].sum(axis=1) % p
+            zero_one = ((sums == 0) | (sums == 1)).all(axis=1)
+            chunk, chunk_owner, sums = chunk[zero_one], chunk_owner[zero_one], sums[zero_one]
+            total = all_pivot_sizes[chunk].sum(axis=1) + (sums * sizes_of_free[chunk_owner]).sum(
+                axis=1
+            )
+            small = total <= budget
+            for rows, i, row in zip(
+                chunk[small].tolist(), chunk_owner[small].tolist(), sums[small], strict=True
+            ):
+                free = free_columns[i]
+                support = np.concatenate(
+                    [
+                        pivot_columns[i][np.asarray(rows) - offsets[i]],
+                        free[row[: len(free)] == 1],
+                    ]
+                )
+                results[i].append(tuple(np.sort(support).tolist()))
+    return results
 
 
 def minimal_groups(groups: Iterable[Iterable]) -> set[frozenset]:
@@ -369,11 +451,29 @@ class Incidence:
     def n(self, cell_index: int) -> int:
         return int(self.sizes[self.positions[cell_index]].sum())
 
+    def cell_sizes(self) -> list[int]:
+        """``n`` of every cell, at once (sums of integers below 2**53: exact in float64)."""
+        if not self.positions:
+            return []
+        owner = np.repeat(np.arange(len(self.positions)), [len(p) for p in self.positions])
+        flat = np.concatenate(self.positions)
+        totals = np.bincount(owner, weights=self.sizes[flat], minlength=len(self.positions))
+        return totals.astype(np.int64).tolist()
+
 
 class CellSpan:
     """The span of some of the incidence's cells, mod one prime, decomposed as above."""
 
-    def __init__(self, incidence: Incidence, cell_indices: Iterable[int], prime: int):
+    def __init__(
+        self,
+        incidence: Incidence,
+        cell_indices: Iterable[int],
+        prime: int,
+        *,
+        previous: CellSpan | None = None,
+    ):
+        """``previous``: a span of the same incidence and prime over a superset of these cells
+        (the audit before a repair), whose N this one's is found from (``_null_after``)."""
         self.incidence = inc = incidence
         self.k = inc.k
         self.p = p = prime
@@ -451,6 +551,7 @@ class CellSpan:
             )
             pivot_atoms += np.repeat(starts, n_pivots)
             free_atoms = np.concatenate(self.local_free) + np.repeat(starts, widths)
+            self._pivot_atoms, self._free_atoms = pivot_atoms, free_atoms
             entries = [e[4] for e in echelons]
             counts = np.array([len(e[0]) for e in entries], dtype=np.int64)
             rows = np.concatenate([e[0] for e in entries]) + np.repeat(pivot_start[:-1], counts)
@@ -469,7 +570,9 @@ class CellSpan:
         self.quotient = _BlockColumns(self.quotient_all, self.quotient_start)
         self.quotient_block = np.repeat(np.arange(n_blocks), widths)
         self.quotient_split = split(self.quotient_all)
-        self.null = self._unseen_by(np.eye(g, dtype=np.int64), range(len(self.block_keys)))
+        self.null = self._null_after(previous) if previous is not None else None
+        if self.null is None:
+            self.null = self._unseen_by(np.eye(g, dtype=np.int64), range(len(self.block_keys)))
         self.null_pivots = rref(self.null, p)[1] if self.null.shape[0] else []
 
     def _local_echelons(self, blocks: Sequence[int]) -> tuple[list, list]:
@@ -481,7 +584,7 @@ class CellSpan:
         matrices, exact, to_eliminate, modular = [], {}, [], []
         for i, b in enumerate(blocks):
             found = cache.get(("exact echelon", self.block_content[b]))
-            if found is not None:
+            if found is not None and exact_01_applies(found[0].shape, p):
                 matrices.append(found[0])
                 exact[i] = found[1:]
                 continue
@@ -490,7 +593,7 @@ class CellSpan:
             for row, index in enumerate(self.local[b]):
                 matrix[row, inc.positions[index] - start] = 1
             matrices.append(matrix)
-            (to_eliminate if min(matrix.shape) <= EXACT_01_ORDER else modular).append(i)
+            (to_eliminate if exact_01_applies(matrix.shape, p) else modular).append(i)
         for i, found in zip(
             to_eliminate, echelon_01_many([matrices[i] for i in to_eliminate]), strict=True
         ):
@@ -502,6 +605,93 @@ class CellSpan:
         for i, found in zip(modular, rref_many([matrices[i] for i in modular], p), strict=True):
             reduced[i] = found
         return matrices, reduced
+
+    def _null_after(self, previous: CellSpan) -> np.ndarray | None:
+        """N from the N of a span over a superset of these cells (None when ``previous`` is not
+        one). Fewer cells only shrink the spans, so N is the part of the previous N that uses
+        none of the global cells left out and that the blocks whose local cells changed do not
+        see now; every other block's local span is the same."""
+        if (
+            previous.incidence is not self.incidence
+            or previous.p != self.p
+            or not set(self.cell_indices) <= set(previous.cell_indices)
+        ):
+            return None
+        p = self.p
+        index = {cell: i for i, cell in enumerate(previous.global_cells)}
+        keep = [index[cell] for cell in self.global_cells]
+        basis = previous.null
+        left_out = np.setdiff1d(np.arange(len(previous.global_cells)), keep)
+        if basis.shape[0] and left_out.size and basis[:, left_out].any():
+            basis = matmul(left_nullspace(basis[:, left_out], p), basis, p)
+        basis = basis[:, keep]
+        changed = [
+            b
+            for b in range(len(self.block_keys))
+            if self.block_content[b] != previous.block_content[b]
+        ]
+        return self._unseen_by(basis, changed)
+
+    def rank_is_rational(self) -> bool:
+        """Whether this span's rank mod p is certainly its rank over the rationals, so that the
+        audit mod p misses no leak (module docstring), without a second prime: True is a proof,
+        False means only "not shown this way".
+
+        The rank is the sum of the blocks' local ranks plus g - dim N. (a) A block whose local
+        echelon form was made exactly (``echelon_01_many``) and whose 0/1 cell matrix has every
+        minor below p (``exact_01_applies``) has the same rank mod p as over the rationals. (b) Over the
+        rationals dim N can only be smaller than mod p (the rank can only drop mod p). So when
+        every block is as in (a) and each vector of N's basis, lifted to the integers of least
+        absolute value, is an exact rational dependency (y.G lies in the rational span of each
+        block's local cells: D_b times its free coordinates equals its pivot coordinates times
+        D_b times the rational rref), those vectors, independent mod p hence over the
+        rationals, give dim N over the rationals >= dim N mod p, and the ranks agree. The
+        dependencies of a release's margins are small integer combinations of cells, so the
+        lift nearly always works; checking it is a few products, exact in floating point
+        (bounds checked below), much cheaper than a second span."""
+        cache = self.incidence.cache
+        exact = [cache.get(("exact echelon", content)) for content in self.block_content]
+        if any(e is None or not exact_01_applies(e[0].shape, self.p) for e in exact):
+            return False
+        if self.null.shape[0] == 0:
+            return True
+        p = self.p
+        lifted = np.where(self.null > p // 2, self.null - p, self.null)
+        if np.abs(lifted).max() > 2**12:
+            return False
+        if self.quotient_all.shape[1] == 0:
+            return True  # every atom is a pivot: each L_b is all of its block's space
+        # y.G on the atoms: |entries| <= g * 2**12, exact.
+        values = lifted.astype(np.float64) @ self.global_float
+        scale = np.concatenate(
+            [
+                np.full(len(free), float(e[2]))
+                for e, free in zip(exact, self.local_free, strict=True)
+            ]
+        )
+        pieces = [e[1][:, free] for e, free in zip(exact, self.local_free, strict=True)]
+        largest = max((int(np.abs(piece).max()) for piece in pieces if piece.size), default=0)
+        most_pivots = max(len(piv) for piv in self.local_pivots)
+        bound = float(np.abs(values).max()) * (largest * most_pivots + float(np.abs(scale).max()))
+        if bound >= 2**52:
+            return False
+        n_pivots = np.array([len(piv) for piv in self.local_pivots], dtype=np.int64)
+        pivot_start = np.concatenate([[0], np.cumsum(n_pivots)]).astype(np.int64)
+        rows, columns, entries = [], [], []
+        for b, piece in enumerate(pieces):
+            r, c = np.nonzero(piece)
+            rows.append(r + pivot_start[b])
+            columns.append(c + self.quotient_start[b])
+            entries.append(piece[r, c].astype(np.float64))
+        scaled_rref = sparse.csr_matrix(
+            (np.concatenate(entries), (np.concatenate(rows), np.concatenate(columns))),
+            shape=(int(pivot_start[-1]), int(self.quotient_start[-1])),
+        )
+        # D_b times y.G minus its part in L_b, on the free atoms: zero iff y.G is in L_b.
+        residual = values[:, self._free_atoms] * scale - np.asarray(
+            values[:, self._pivot_atoms] @ scaled_rref
+        )
+        return not residual.any()
 
     # -- the global part -------------------------------------------------------------------
 
@@ -555,7 +745,11 @@ class CellSpan:
         """Subspaces Y of global coefficients, each seen by at most k-1 blocks Sigma, that
         together contain every y seen by 1..k-1 blocks (step 4 of the module docstring)."""
         g = len(self.global_cells)
-        root = self._modulo_null(np.eye(g, dtype=np.int64))
+        # _modulo_null of every y: N's echelon basis has a 1 at each of its pivots and 0 at the
+        # others, so what is left of e_j at a pivot j is a sum of the other unit vectors, and
+        # the image is spanned, in echelon form, by the unit vectors off N's pivots.
+        off_pivots = np.setdiff1d(np.arange(g), np.asarray(self.null_pivots, dtype=np.int64))
+        root = np.eye(g, dtype=np.int64)[off_pivots]
         if root.shape[0] == 0:
             return []
         seen_at_all = np.flatnonzero(self.quotient_all.any(axis=0))
@@ -607,31 +801,44 @@ class CellSpan:
             for support in small_zero_one_vectors(reduced, pivots, sizes, self.k, self.p)
         ]
 
-    def _local_vectors(self, b: int) -> list[tuple[int, ...]]:
-        start, small, stop = self.block_start[b], self.block_small[b], self.block_start[b + 1]
-        reduced, pivots = self.local_reduced[b], self.local_pivots[b]
-        n_big = small - start
-        keep = [i for i, col in enumerate(pivots) if col >= n_big]
-        if not keep:
-            return []
-        key = (
-            "local vectors",
-            self.p,
-            self.k,
-            self.block_content[b],
-            self.sizes[small:stop].tobytes(),
-        )
-        found = self.incidence.cache.get(key)
-        if found is None:
-            found = self.incidence.cache[key] = small_zero_one_vectors(
-                reduced[keep][:, n_big:],
-                [pivots[i] - n_big for i in keep],
-                self.sizes[small:stop],
-                self.k,
+    def _local_vectors_all(self) -> list[tuple[int, ...]]:
+        """``_local_vectors`` of every block; those not in the cache enumerated together
+        (``small_zero_one_vectors_many``: one set of array operations for all of them)."""
+        found_all: list[tuple[int, ...]] = []
+        missing, problems = [], []
+        for b in range(len(self.block_keys)):
+            start, small, stop = self.block_start[b], self.block_small[b], self.block_start[b + 1]
+            reduced, pivots = self.local_reduced[b], self.local_pivots[b]
+            n_big = small - start
+            keep = [i for i, col in enumerate(pivots) if col >= n_big]
+            if not keep:
+                continue
+            key = (
+                "local vectors",
                 self.p,
-                minimal_only=True,
+                self.k,
+                self.block_content[b],
+                self.sizes[small:stop].tobytes(),
             )
-        return [tuple(small + c for c in support) for support in found]
+            found = self.incidence.cache.get(key)
+            if found is None:
+                missing.append((b, key))
+                problems.append(
+                    (
+                        reduced[keep][:, n_big:],
+                        [pivots[i] - n_big for i in keep],
+                        self.sizes[small:stop],
+                    )
+                )
+                continue
+            found_all.extend(tuple(small + c for c in support) for support in found)
+        for (b, key), found in zip(
+            missing, small_zero_one_vectors_many(problems, self.k, self.p), strict=True
+        ):
+            self.incidence.cache[key] = found
+            small = self.block_small[b]
+            found_all.extend(tuple(small + c for c in support) for support in found)
+        return found_all
 
     def _project(self, b: int, vectors: np.ndarray) -> np.ndarray:
         """pi_b of 0/1 atom vectors of block b (rows)."""
@@ -761,9 +968,7 @@ class CellSpan:
         """Minimal leaking groups as sorted atom positions, smallest first. ``local_only``: only
         the groups inside one block (no search of global directions; genuine leaks, but not
         all of them)."""
-        candidates: set[tuple[int, ...]] = set()
-        for b in range(len(self.block_keys)):
-            candidates.update(self._local_vectors(b))
+        candidates: set[tuple[int, ...]] = set(self._local_vectors_all())
         for basis, sigma in [] if local_only else self.leaf_list:
             candidates.update(self._leaf_vectors(basis, sigma))
         return sorted(
@@ -918,7 +1123,10 @@ def confirmed(
     span: CellSpan, *, rng: random.Random | None = None, check_prime: int | None = None
 ) -> CellSpan:
     """``span``, or a span of the same cells mod another prime when that one finds a larger rank
-    (``check_prime`` first, then fresh random primes)."""
+    (``check_prime`` first, then fresh random primes), unless its rank is proven rational
+    (``CellSpan.rank_is_rational``), which leaves nothing for another prime to find."""
+    if span.rank_is_rational():
+        return span
     while True:
         check = CellSpan(span.incidence, span.cell_indices, check_prime or random_prime(rng))
         check_prime = None

@@ -222,9 +222,22 @@ def rref_many(matrices: list[np.ndarray], p: int) -> list[tuple[np.ndarray, list
     return result
 
 
-# A 0/1 matrix with at most this many rows (or columns) has every minor below 2**25: Hadamard's
-# bound for 0/1 matrices of order n, (n + 1)**((n + 1) / 2) / 2**n, is 1.95e7 at n = 19.
+# Fraction-free elimination in float64 is exact for 0/1 matrices with at most this many rows (or
+# columns): every minor is then below 2**25 (``minor_bound_01(19)`` is 1.95e7).
 EXACT_01_ORDER = 19
+
+
+def minor_bound_01(order: int) -> float:
+    """Hadamard's bound for 0/1 matrices: no minor of order n exceeds (n + 1)**((n + 1) / 2) / 2**n
+    in absolute value (1 for n <= 1)."""
+    return max(1.0, (order + 1) ** ((order + 1) / 2) / 2**order)
+
+
+def exact_01_applies(shape: tuple[int, ...], p: int) -> bool:
+    """Whether ``echelon_01_many`` takes a 0/1 matrix of this shape, and its result gives the rref
+    mod p: every minor (of order at most the smaller side) is below p."""
+    order = min(shape)
+    return order <= EXACT_01_ORDER and minor_bound_01(order) < p
 
 
 def echelon_01_many(matrices: list[np.ndarray]) -> list[tuple[np.ndarray, int, list[int]]]:
@@ -244,7 +257,8 @@ def echelon_01_many(matrices: list[np.ndarray]) -> list[tuple[np.ndarray, int, l
     pivot columns are the same mod p as over the rationals, and D is invertible: reduced mod p,
     D^-1 times this matrix is in reduced echelon form and spans the same rows, and the rref is
     unique. One elimination serves both of an audit's primes, and float arithmetic is much
-    cheaper than reducing every product mod p."""
+    cheaper than reducing every product mod p. (Mod a prime p below 2**25, it holds when every
+    minor is below p: ``exact_01_applies``.)"""
     if any(min(m.shape) > EXACT_01_ORDER for m in matrices):
         raise ValueError("echelon_01_many needs at most EXACT_01_ORDER rows or columns")
     results: list = [None] * len(matrices)
@@ -253,7 +267,9 @@ def echelon_01_many(matrices: list[np.ndarray]) -> list[tuple[np.ndarray, int, l
     for i, m in enumerate(matrices):
         buckets.setdefault((max(1, m.shape[1]) - 1).bit_length(), []).append(i)
     for members in buckets.values():
-        for i, found in zip(members, _echelon_01_batch([matrices[i] for i in members]), strict=True):
+        for i, found in zip(
+            members, _echelon_01_batch([matrices[i] for i in members]), strict=True
+        ):
             results[i] = found
     return results
 
@@ -310,11 +326,11 @@ def echelon_mod(scaled: np.ndarray, d: int, p: int) -> np.ndarray:
 
 
 def rref_many_01(matrices: list[np.ndarray], p: int) -> list[tuple[np.ndarray, list[int]]]:
-    """``rref_many`` of 0/1 matrices, p >= 2**25: exactly over the rationals, then mod p
-    (``echelon_01_many``), for those small enough for it."""
+    """``rref_many`` of 0/1 matrices: exactly over the rationals, then mod p
+    (``echelon_01_many``), for those where that gives the rref mod p (``exact_01_applies``)."""
     results: list = [None] * len(matrices)
-    small = [i for i, m in enumerate(matrices) if min(m.shape) <= EXACT_01_ORDER]
-    large = [i for i, m in enumerate(matrices) if min(m.shape) > EXACT_01_ORDER]
+    small = [i for i, m in enumerate(matrices) if exact_01_applies(m.shape, p)]
+    large = [i for i, m in enumerate(matrices) if not exact_01_applies(m.shape, p)]
     for i, (scaled, d, pivots) in zip(
         small, echelon_01_many([matrices[i] for i in small]), strict=True
     ):

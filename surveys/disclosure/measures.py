@@ -34,10 +34,13 @@ few answers, and some of those leak. Each is a full ``protect`` of its own insta
 instances are alike: every measure's audits use one pair of primes and one cache (keyed by a
 block's content: its atoms in order and its local cells), so a school that two measures leave
 alike, or that one round of a measure's protection leaves alone, has its echelon form and its
-local search made once; an audit that finds leaks is not confirmed with the second prime (only
-the round that finds none must be); a measure's first round repairs the leaks inside one school
-(most of them) before any search of global directions; and the instances are built from arrays
-(``Incidence.from_positions``), not from atom and cell objects. A small instance (at most
+local search made once; a school's echelon form is computed over the rationals, so the second
+prime only rescales it (``linalg.echelon_01_many``); an audit that finds leaks is not confirmed
+(only the round that finds none must be), and that one is usually proven exact without a second
+prime (``CellSpan.rank_is_rational``); a round after a repair finds the global cells'
+dependencies from the round before (``CellSpan._null_after``); a measure's first round repairs
+the leaks inside one school (most of them) before any search of global directions; and the
+instances are built from arrays (``Incidence.from_positions``), not from atom and cell objects. A small instance (at most
 ``SINGLE_BLOCK_ATOMS`` atoms, a small organisation) is audited as one block: the search over
 global directions between many small schools costs more there than one elimination of the
 whole cell matrix. Blocks only make the audit fast; any partition of the atoms is exact.

@@ -34,8 +34,9 @@ Deterministic: the same atoms and cells, in any order, give the same suppression
 are put in a canonical order first (by their ids, with sets sorted, so that neither the order of
 the input nor Python's per-process string hashing matters), every tie is broken by that order,
 and the working prime is drawn from a generator seeded with a digest of the data. The audit that
-finds nothing (the last) confirms its rank with a fresh, independent prime, which can change the
-result only in the (below 1e-5) case where the working prime was unlucky.
+finds nothing (the last) confirms its rank: a proof that it is the rational rank
+(``CellSpan.rank_is_rational``), or else a fresh, independent prime, which can change the result
+only in the (below 1e-5) case where the working prime was unlucky.
 """
 
 from __future__ import annotations
@@ -213,7 +214,7 @@ def _protect(
     primes: tuple[int, int] | None = None,
 ) -> Protection:
     ids = [c.id for c in cells]
-    n_of = [incidence.n(i) for i in range(len(cells))]
+    n_of = incidence.cell_sizes()
     tiers = [tier(c.id) for c in cells]
 
     def cost(i: int) -> tuple:
@@ -233,10 +234,13 @@ def _protect(
         )
     else:
         working_prime, check_prime = primes
+    # Each audit after the first finds its N from the one before (fewer cells, a few blocks
+    # changed: CellSpan._null_after).
+    span: CellSpan | None = None
     # Every pass suppresses at least one cell, so this ends.
     for round_number in itertools.count(1):
         started = time.perf_counter()
-        span = CellSpan(incidence, published, working_prime)
+        span = CellSpan(incidence, published, working_prime, previous=span)
         # With many audits of alike instances (``primes`` given: the measures), the first round
         # repairs the leaks inside one school first, which are most of them, without the search
         # of global directions; the next round, a full audit, finds any other.
@@ -269,7 +273,7 @@ def _protect(
             published = [i for i in published if i not in chosen]
             if not unsure:
                 break
-            span = CellSpan(incidence, published, working_prime)
+            span = CellSpan(incidence, published, working_prime, previous=span)
             leaks = [group for group in unsure if span.derivation(group) is not None]
         audit_seconds += time.perf_counter() - started
     raise AssertionError("unreachable")  # pragma: no cover
