@@ -194,19 +194,10 @@ def rref_many(matrices: list[np.ndarray], p: int) -> list[tuple[np.ndarray, list
     everyone = np.arange(count)
     pivots = np.full((count, rows), -1, dtype=np.int64)
     for r in range(rows):
-        below = a[:, r:rows, :cols] != 0
-        column_has = below.any(axis=1)
-        active = column_has.any(axis=1)
-        if not active.any():
+        step = _next_pivots(a, r, rows, cols, everyone)
+        if step is None:
             break
-        col = np.where(active, column_has.argmax(axis=1), cols)
-        pivot_row = r + below[everyone, :, np.minimum(col, cols - 1)].argmax(axis=1)
-        pivot_row = np.where(active, pivot_row, r)
-        swap = everyone[pivot_row != r]
-        if swap.size:
-            upper = a[swap, r].copy()
-            a[swap, r] = a[swap, pivot_row[swap]]
-            a[swap, pivot_row[swap]] = upper
+        active, col = step
         lead = a[everyone, r, col]
         lead = np.where(active, lead, 1)
         a[:, r] = a[:, r] * inverse_mod(lead, p)[:, None] % p
@@ -274,6 +265,27 @@ def echelon_01_many(matrices: list[np.ndarray]) -> list[tuple[np.ndarray, int, l
     return results
 
 
+def _next_pivots(a: np.ndarray, r: int, rows: int, cols: int, everyone: np.ndarray):
+    """One step of a batched elimination (``a``: matrices stacked, padded by a zero row and
+    column): for each matrix, the leftmost column with a nonzero entry in rows r and below, whose
+    first such row is swapped into row r. Returns (which matrices have one, their columns; the
+    padding column for the others), or None when none has."""
+    below = a[:, r:rows, :cols] != 0
+    column_has = below.any(axis=1)
+    active = column_has.any(axis=1)
+    if not active.any():
+        return None
+    col = np.where(active, column_has.argmax(axis=1), cols)
+    pivot_row = r + below[everyone, :, np.minimum(col, cols - 1)].argmax(axis=1)
+    pivot_row = np.where(active, pivot_row, r)
+    swap = everyone[pivot_row != r]
+    if swap.size:
+        upper = a[swap, r].copy()
+        a[swap, r] = a[swap, pivot_row[swap]]
+        a[swap, pivot_row[swap]] = upper
+    return active, col
+
+
 def _echelon_01_batch(matrices: list[np.ndarray]) -> list[tuple[np.ndarray, int, list[int]]]:
     rows = max(m.shape[0] for m in matrices)
     cols = max(m.shape[1] for m in matrices)
@@ -286,19 +298,10 @@ def _echelon_01_batch(matrices: list[np.ndarray]) -> list[tuple[np.ndarray, int,
     previous = np.ones(count)
     pivots = np.full((count, rows), -1, dtype=np.int64)
     for r in range(rows):
-        below = a[:, r:rows, :cols] != 0
-        column_has = below.any(axis=1)
-        active = column_has.any(axis=1)
-        if not active.any():
+        step = _next_pivots(a, r, rows, cols, everyone)
+        if step is None:
             break
-        col = np.where(active, column_has.argmax(axis=1), cols)
-        pivot_row = r + below[everyone, :, np.minimum(col, cols - 1)].argmax(axis=1)
-        pivot_row = np.where(active, pivot_row, r)
-        swap = everyone[pivot_row != r]
-        if swap.size:
-            upper = a[swap, r].copy()
-            a[swap, r] = a[swap, pivot_row[swap]]
-            a[swap, pivot_row[swap]] = upper
+        active, col = step
         lead = np.where(active, a[everyone, r, col], 1.0)
         divisor = np.where(active, previous, 1.0)
         factor = a[everyone, :, col].copy()
