@@ -1,7 +1,7 @@
 """The one reader of raw survey answers.
 
 Responses, answers and comments are read here and nowhere else: the services that write them,
-the models and a short list of named exceptions (tests of what a submission stored, benchmarks)
+the models and a short list of named exceptions (benchmarks, the storage-scrub test)
 aside, `surveys/tests/test_anonymity.py::test_only_the_aggregation_reads_answers` fails for any
 module that imports those models or names their tables. What
 leaves this package is aggregated: counts, sums and sums of squares per group of respondents,

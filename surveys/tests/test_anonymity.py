@@ -135,7 +135,6 @@ ANSWER_READERS = {
     "surveys/services/responses.py": "writes a submission (reads nothing back)",
     "surveys/services/releases.py": "scrubs the storage order of a closed wave's rows",
     "surveys/generator.py": "writes generated answers for the demo, tests and benchmarks",
-    "surveys/tests/stored.py": "the submission tests' view of what was stored",
     "surveys/tests/test_anonymity.py": "reads the catalog of the answer tables, never their rows",
     "surveys/tests/test_releases.py": "checks that the scrub rewrote the rows' storage order",
     "bench/": "benchmarks load generated answers, count them and hand them to their baselines",

@@ -9,11 +9,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from surveys import services
+from surveys.aggregation import stored
+from surveys.aggregation.stored import stored_rows
 from surveys.models import Draft, Invitation, ResponseCount
 from surveys.services import Outcome, SubmissionRefused
-from surveys.tests import stored
 from surveys.tests.factories import full_answers, invite, make_survey
-from surveys.tests.stored import stored_rows
 from wellbeing.tenancy.context import organisation_scope
 
 

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from surveys import services
+from surveys.aggregation import stored
 from surveys.models import Draft, Invitation, Item
-from surveys.tests import stored
 from surveys.tests.factories import invite, make_survey
 from wellbeing.tenancy.context import organisation_scope
 from wellbeing.tenancy.tokens import token_hash

@@ -1,14 +1,14 @@
-"""What a submission stored, for the tests that check it: the one place outside the aggregation
-package and the services that write them where responses, answers and comments are read.
+"""What a submission stored, row by row, for the tests that check it (no product code calls this).
 
-Product code reads results only through result cells (surveys.results); the submission tests
+It lives in the aggregation package, the one reader of raw answers, so that there is still only
+one: product code reads results only through result cells (surveys.results); the submission tests
 alone need the stored rows themselves, to show what was written and that nothing was lost or
 doubled. `test_anonymity.test_only_the_aggregation_reads_answers` holds every other module to
 that rule, so a new reader of raw answers fails the suite instead of slipping in."""
 
 from __future__ import annotations
 
-from surveys.models import Answer, Comment, Response
+from ..models import Answer, Comment, Response
 
 
 def stored_rows() -> tuple[int, int, int]:
