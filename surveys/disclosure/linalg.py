@@ -184,15 +184,7 @@ def rref_many(matrices: list[np.ndarray], p: int) -> list[tuple[np.ndarray, list
         return []
     if len(matrices) == 1:  # one elimination: its own pivot loop skips the padding and batching
         return [rref(matrices[0], p)]
-    rows = max(m.shape[0] for m in matrices)
-    cols = max(m.shape[1] for m in matrices)
-    count = len(matrices)
-    a = np.zeros((count, rows + 1, cols + 1), dtype=np.int64)
-    for i, m in enumerate(matrices):
-        a[i, : m.shape[0], : m.shape[1]] = m % p
-    # Padding column `cols` and row `rows` stay zero; they absorb the items that have no pivot.
-    everyone = np.arange(count)
-    pivots = np.full((count, rows), -1, dtype=np.int64)
+    a, rows, cols, everyone, pivots = _stacked([m % p for m in matrices], np.int64)
     for r in range(rows):
         step = _next_pivots(a, r, rows, cols, everyone)
         if step is None:
@@ -265,6 +257,18 @@ def echelon_01_many(matrices: list[np.ndarray]) -> list[tuple[np.ndarray, int, l
     return results
 
 
+def _stacked(matrices: list[np.ndarray], dtype):
+    """The matrices of a batched elimination stacked into one array, each padded with zeros to
+    the largest shape plus one row and one column (the padding absorbs the matrices that have no
+    pivot left), with (rows, cols) of the largest, the batch's indices and no pivots yet."""
+    rows = max(m.shape[0] for m in matrices)
+    cols = max(m.shape[1] for m in matrices)
+    a = np.zeros((len(matrices), rows + 1, cols + 1), dtype=dtype)
+    for i, m in enumerate(matrices):
+        a[i, : m.shape[0], : m.shape[1]] = m
+    return a, rows, cols, np.arange(len(matrices)), np.full((len(matrices), rows), -1, dtype=np.int64)
+
+
 def _next_pivots(a: np.ndarray, r: int, rows: int, cols: int, everyone: np.ndarray):
     """One step of a batched elimination (``a``: matrices stacked, padded by a zero row and
     column): for each matrix, the leftmost column with a nonzero entry in rows r and below, whose
@@ -287,16 +291,8 @@ def _next_pivots(a: np.ndarray, r: int, rows: int, cols: int, everyone: np.ndarr
 
 
 def _echelon_01_batch(matrices: list[np.ndarray]) -> list[tuple[np.ndarray, int, list[int]]]:
-    rows = max(m.shape[0] for m in matrices)
-    cols = max(m.shape[1] for m in matrices)
-    count = len(matrices)
-    # Padding column `cols` and row `rows` stay zero; they absorb the matrices that are done.
-    a = np.zeros((count, rows + 1, cols + 1), dtype=np.float64)
-    for i, m in enumerate(matrices):
-        a[i, : m.shape[0], : m.shape[1]] = m
-    everyone = np.arange(count)
-    previous = np.ones(count)
-    pivots = np.full((count, rows), -1, dtype=np.int64)
+    a, rows, cols, everyone, pivots = _stacked(matrices, np.float64)
+    previous = np.ones(len(matrices))
     for r in range(rows):
         step = _next_pivots(a, r, rows, cols, everyone)
         if step is None:
