@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 SERVICES := $(BIN)/python -m wellbeing.embedded run --
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): each has its own test database, cache prefix and Celery queue.
+# PYTEST_WORKERS=0 runs everything in one process.
+PYTEST_WORKERS ?= 2
 
 .PHONY: bench-submissions bench-release bench-dashboards bench-report install test demo totp stop migrate lint messages assets
 
@@ -18,7 +21,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 test: $(STAMP)
-	$(SERVICES) $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(SERVICES) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 demo: $(STAMP)
 	$(SERVICES) $(BIN)/python manage.py demo

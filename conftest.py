@@ -26,38 +26,124 @@ def django_db_setup(django_test_environment, django_db_blocker):
     with django_db_blocker.unblock():
         for alias in connections:
             connections[alias].close()
+        _wait_for_other_sessions_to_leave(owner, test_name)
         owner.creation.destroy_test_db(old_name, verbosity=0)
 
 
+def _wait_for_other_sessions_to_leave(owner, test_name, timeout=20.0):
+    """Dropping the test database fails while any other session is still connected to it.
+
+    Threads the tests started (the Celery worker, live servers) close their connections when they
+    stop, but a connection left to the garbage collector may linger a moment: wait for it, then
+    end what is left where this role may, so the run ends with its verdict rather than an error."""
+    import gc
+    import time
+
+    from django.db import DatabaseError
+
+    def others(cursor):
+        cursor.execute(
+            "SELECT pid, usename, application_name, state FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            [test_name],
+        )
+        return cursor.fetchall()
+
+    deadline = time.monotonic() + timeout
+    with owner._nodb_cursor() as cursor:
+        remaining = others(cursor)
+        while remaining and time.monotonic() < deadline:
+            gc.collect()
+            time.sleep(0.2)
+            remaining = others(cursor)
+        for pid, *_ in remaining:
+            try:
+                cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+            except DatabaseError:  # another role's session, and this role may not end it
+                pass
+        if remaining:
+            print(f"\n[staffwell] sessions still on {test_name} after {timeout:.0f} s, ended: {remaining}")
+
+
 @pytest.fixture(scope="session")
-def celery_worker_session(django_db_blocker):
+def celery_worker_session(django_db_setup, django_db_blocker):
     """A real Celery worker, in a thread of this process, consuming from the real Redis."""
+    import threading
+
     from celery.contrib.testing.worker import start_worker
+    from celery.signals import task_postrun
 
     from wellbeing.celery import app
 
+    def close_the_workers_connections(**kwargs):
+        # The worker's thread would otherwise keep its connection until the garbage collector
+        # finds it, and the test database cannot be dropped while it is open. A task a test runs
+        # eagerly, in the test's own thread, keeps the test's connection and its transaction.
+        if threading.current_thread() is not threading.main_thread():
+            connections.close_all()
+
+    task_postrun.connect(close_the_workers_connections, weak=False)
     with django_db_blocker.unblock():
         with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=10):
+            _worker_running.append(app)
             yield app
+            _worker_running.clear()
+    task_postrun.disconnect(close_the_workers_connections)
 
 
 @pytest.fixture
 def celery_worker(celery_worker_session, transactional_db):
     """Tests that hand work to the worker commit their data first: the worker has its own
-    connection and sees only committed rows.
+    connection and sees only committed rows."""
+    return celery_worker_session
 
-    Afterwards the queue is emptied and the test waits for the task in hand to finish: a task
-    the test set off (a release after a close, say) must not still be writing while the tables
-    are emptied for the next test."""
-    yield celery_worker_session
+
+_worker_running: list = []  # the session's worker app, once a test has started it
+
+
+def _let_the_worker_finish(app) -> None:
+    """Empty the queue and wait for the task in hand: a task a test set off (a release after a
+    close, a storage scrub) must not still be writing while the tables are emptied for the next
+    test (its row locks and the emptying's table locks deadlock)."""
     import time
 
     from celery.worker import state
 
-    celery_worker_session.control.purge()
+    app.control.purge()
     deadline = time.monotonic() + 60
     while (state.active_requests or state.reserved_requests) and time.monotonic() < deadline:
-        time.sleep(0.1)
+        time.sleep(0.05)
+
+
+@pytest.fixture(autouse=True)
+def _no_task_outlives_its_test(request):
+    """After every test, once the worker runs: even a test that did not ask for the worker may
+    set one off (a survey closed in a committed transaction queues its release). The tables are
+    emptied when `transactional_db` ends, so it is set up first here, to end after this."""
+    if "transactional_db" in request.fixturenames:
+        request.getfixturevalue("transactional_db")
+    yield
+    if _worker_running:
+        _let_the_worker_finish(_worker_running[0])
+
+
+@pytest.fixture(scope="module")
+def loaded_demo(django_db_setup, django_db_blocker):
+    """The demo (`make demo`'s data), loaded and committed once for a module of tests that only
+    read it: each test's own changes roll back with its transaction. The tables are emptied
+    after the module, as after a transactional test. A module using it must hold no
+    transactional test, which would empty them halfway."""
+    import io
+
+    from django.core.management import call_command
+
+    from wellbeing.demo import load_demo
+
+    with django_db_blocker.unblock():
+        demo = load_demo(stdout=io.StringIO())
+    yield demo
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0, database="default", reset_sequences=False)
 
 
 class World:

@@ -481,6 +481,7 @@ def _worker_environment(**extra) -> dict:
     environment["DATABASE_URL"] = urlunsplit(urlsplit(owner_url)._replace(path=f"/{test_name}"))
     environment["DJANGO_SETTINGS_MODULE"] = "wellbeing.settings.test"
     environment["STAFFWELL_TEST_RUN"] = KILL_RUN
+    environment.pop("PYTEST_XDIST_WORKER", None)  # KILL_RUN already names this test process
     environment["RELEASE_TEST_VISIBILITY_TIMEOUT"] = "3"
     environment.update(extra)
     return environment

@@ -12,11 +12,14 @@ CACHES["default"]["KEY_PREFIX"] = "staffwell-test"
 # the test database grants it that (production never does).
 DATABASE_APP_GRANT_TRUNCATE = True
 ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/key"}
-MEDIA_ROOT = env("MEDIA_ROOT", default="/tmp/staffwell-test-media")
 
 # Several test runs may share one PostgreSQL and one Redis (developers working side by side):
-# STAFFWELL_TEST_RUN gives each its own test database, cache prefix and Celery queue.
-TEST_RUN = env("STAFFWELL_TEST_RUN", default="")
+# STAFFWELL_TEST_RUN gives each its own test database, cache prefix and Celery queue. So does each
+# of pytest-xdist's worker processes (`make test` runs two), on top of its run's name.
+TEST_RUN = "-".join(
+    part for part in (env("STAFFWELL_TEST_RUN", default=""), env("PYTEST_XDIST_WORKER", default="")) if part
+)
+MEDIA_ROOT = env("MEDIA_ROOT", default="/tmp/staffwell-test-media" + (f"-{TEST_RUN}" if TEST_RUN else ""))
 if TEST_RUN:
     from .base import DATABASES
 
