@@ -75,6 +75,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .audit import Atom, Cell, Incidence
+from .forked import run_forked, usable_cores
 from .linalg import one_blas_thread, random_prime
 from .protect import DisclosureError, canonical, protect_incidence, suppression_tier
 
@@ -164,11 +165,13 @@ def protect_measures(
     published: Collection[Hashable],
     measures: Sequence[Measure],
     tier: Callable[[Hashable], int] = suppression_tier,
+    processes: int | None = None,
 ) -> MeasureProtection:
     """Suppress the measures' cells of the new (not fixed) ``published`` cells so that no group of
     1..k-1 of a measure's answerers can be worked out from that measure's shown cells, together
     with those earlier releases showed (module docstring). Call it with the cells and atoms given
-    to ``protect`` and its ``published`` ids."""
+    to ``protect`` and its ``published`` ids. ``processes``: how many processes share the
+    measures' audits (forked; all usable cores by default); the result does not depend on it."""
     # Everything by position, put in protect's canonical order once: the audits of the measures
     # then work on integer ids (canonical() of a rich id is what costs most in a small audit).
     atoms = sorted(atoms, key=lambda a: (canonical(a.block), canonical(a.id)))
@@ -205,10 +208,11 @@ def protect_measures(
     shared: dict = {}
 
     done: dict[tuple, frozenset | None] = {}
+    todo: dict[tuple, tuple] = {}  # the audits to run: key -> their inputs
+    of_measure: list[tuple] = []  # (measure id, key, candidates) of each measure audited
     complementary: dict[Hashable, frozenset] = {}
     withheld = set()
     audits = 0
-    seconds = 0.0
     for measure in measures:
         answered = {
             position[a]: m
@@ -244,36 +248,35 @@ def protect_measures(
             # the same small atoms, sizes included, as the groups' audit had.
             continue
         key = (frozenset(answered.items()), frozenset(pooled), candidates, shown_fixed)
-        if key not in done:
+        if key not in done and key not in todo:
             patterns = _patterns(pooled, sizes)
             if patterns is None:
                 done[key] = None
             else:
-                started = time.perf_counter()
-                done[key], runs = _protect_patterns(
-                    sizes,
-                    blocks,
-                    (flat, owner),
-                    fixed,
-                    tiers,
-                    keys,
-                    k,
-                    answered,
-                    patterns,
-                    candidates,
-                    shown_fixed,
-                    measure.id,
-                    primes,
-                    shared,
-                )
-                audits += runs
-                seconds += time.perf_counter() - started
+                todo[key] = (answered, patterns, candidates, shown_fixed, measure.id)
+        of_measure.append((measure.id, key, candidates))
+
+    def audit(task):
+        answered, patterns, candidates, shown_fixed, measure_id = task
+        return _protect_patterns(
+            sizes, blocks, (flat, owner), fixed, tiers, keys, k, answered, patterns, candidates,
+            shown_fixed, measure_id, primes, shared,
+        )
+
+    # The measures' audits are independent: spread over the cores (surveys.disclosure.forked).
+    started = time.perf_counter()
+    outcomes = run_forked(audit, list(todo.values()), children=max(0, (processes or usable_cores()) - 1))
+    seconds = time.perf_counter() - started
+    for key, (result, runs) in zip(todo, outcomes, strict=True):
+        done[key] = result
+        audits += runs
+    for measure_id, key, candidates in of_measure:
         result = done[key]
         if result is None:
-            withheld.add(measure.id)
+            withheld.add(measure_id)
             result = candidates
         if result:
-            complementary[measure.id] = frozenset(ids[i] for i in result)
+            complementary[measure_id] = frozenset(ids[i] for i in result)
     return MeasureProtection(complementary, frozenset(withheld), audits, seconds)
 
 

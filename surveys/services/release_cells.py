@@ -39,6 +39,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.conf import settings
 
 from .. import statistics as st
 from ..aggregation import DomainInfo, DomainSums, Group, ItemCounts, ItemCountTable, ItemInfo
@@ -150,7 +151,8 @@ def protect_groups(
     hidden, measure_seconds = {}, 0.0
     if answered:
         measures = _measures(atoms, answered, earlier, per_release)
-        result = protect_measures(atoms, cells, k, published=protection.published, measures=measures)
+        result = protect_measures(atoms, cells, k, published=protection.published, measures=measures,
+                                  processes=settings.DISCLOSURE_AUDIT_PROCESSES or None)
         hidden = {
             (key[1], measure): "complementary"
             for measure, keys in result.complementary.items() for key in keys

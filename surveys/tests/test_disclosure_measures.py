@@ -136,6 +136,23 @@ def test_measures_audited_together_share_work_and_each_is_safe(seed):
     assert together.complementary.get(("item", 6)) == together.complementary.get(("item", 0))
 
 
+@pytest.mark.parametrize("seed", range(2))
+def test_how_many_processes_share_the_audits_changes_nothing(seed):
+    rng = random.Random(500 + seed)
+    atoms, cells = random_release(rng, respondents=80, schools=4)
+    protection = protect(atoms, cells, K)
+    measures = [
+        Measure(("item", i), answered={a.id: sum(rng.random() > 0.25 for _ in range(a.size)) for a in atoms})
+        for i in range(8)
+    ]
+
+    alone = protect_measures(atoms, cells, K, published=protection.published, measures=measures, processes=1)
+    shared = protect_measures(atoms, cells, K, published=protection.published, measures=measures, processes=3)
+
+    assert alone.complementary == shared.complementary and alone.complementary
+    assert (alone.withheld, alone.audits) == (shared.withheld, shared.audits)
+
+
 def test_a_measure_everyone_answered_needs_no_audit():
     rng = random.Random(7)
     atoms, cells = random_release(rng)

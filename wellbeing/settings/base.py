@@ -253,6 +253,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # attacker who also knows who skipped which item (docs/privacy.md). On by default; turning it off
 # leaves that attacker able to work out small groups' answers to single items.
 DISCLOSURE_AUDIT_ITEM_NONRESPONSE = env.bool("DISCLOSURE_AUDIT_ITEM_NONRESPONSE", default=True)
+# Processes (forked from the worker building the release) that share the per-item audits; 0: one
+# per core the worker may use. The suppressions do not depend on it, only the time they take.
+DISCLOSURE_AUDIT_PROCESSES = env.int("DISCLOSURE_AUDIT_PROCESSES", default=0)
 # A release's Excel download with more cells than this (about 5 s of writing) is written by the
 # worker while the page waits; smaller ones while the request waits. Either is kept and reused.
 RESULTS_XLSX_INLINE_MAX_CELLS = env.int("RESULTS_XLSX_INLINE_MAX_CELLS", default=20_000)
