@@ -304,6 +304,7 @@ def _compute_and_write(release: Release, survey: Survey, stages: dict[str, float
     stages = {} if stages is None else stages
     questions = survey_demographic_questions(survey=survey)
     question_codes = [q.code for q in questions]
+    started_aggregates = time.perf_counter()
     with _stage(stages, "aggregates"), wave_snapshot(survey) as wave:
         by_school = wave.respondents_by_school()
         schools = {school.pk: school for school in School.objects.filter(pk__in=list(by_school))}
@@ -316,6 +317,7 @@ def _compute_and_write(release: Release, survey: Survey, stages: dict[str, float
         # The audit of each item over its answerers (item non-response), on unless the
         # deployment turns it off: settings.DISCLOSURE_AUDIT_ITEM_NONRESPONSE.
         answered = wave.answered_by_profile() if settings.DISCLOSURE_AUDIT_ITEM_NONRESPONSE else None
+        stages["aggregates: respondents and atoms"] = time.perf_counter() - started_aggregates
         inputs = ReleaseInputs(
             k=survey.threshold, items=wave.items, domains=wave.domains, respondents=respondents,
             item_counts=wave.item_counts(), domain_sums=wave.domain_sums(),
