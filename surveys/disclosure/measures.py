@@ -256,16 +256,15 @@ def protect_measures(
                 todo[key] = (answered, patterns, candidates, shown_fixed, measure.id)
         of_measure.append((measure.id, key, candidates))
 
-    def audit(task):
-        answered, patterns, candidates, shown_fixed, measure_id = task
-        return _protect_patterns(
-            sizes, blocks, (flat, owner), fixed, tiers, keys, k, answered, patterns, candidates,
-            shown_fixed, measure_id, primes, shared,
-        )
+    release = _Release(sizes, blocks, flat, owner, fixed, tiers, keys, k, primes, shared)
 
     # The measures' audits are independent: spread over the cores (surveys.disclosure.forked).
     started = time.perf_counter()
-    outcomes = run_forked(audit, list(todo.values()), children=max(0, (processes or usable_cores()) - 1))
+    outcomes = run_forked(
+        lambda task: _protect_patterns(release, *task),
+        list(todo.values()),
+        children=max(0, (processes or usable_cores()) - 1),
+    )
     seconds = time.perf_counter() - started
     for key, (result, runs) in zip(todo, outcomes, strict=True):
         done[key] = result
@@ -280,25 +279,33 @@ def protect_measures(
     return MeasureProtection(complementary, frozenset(withheld), audits, seconds)
 
 
+@dataclass(frozen=True)
+class _Release:
+    """What every measure's audit of one release shares, by position in canonical order: the
+    atoms' sizes and blocks, the cells' members (``flat`` atom positions, ``owner`` cell of
+    each), which cells are fixed, their tiers and canonical keys, k, the primes and the cache."""
+
+    sizes: np.ndarray
+    blocks: np.ndarray
+    flat: np.ndarray
+    owner: np.ndarray
+    fixed: np.ndarray
+    tiers: list
+    keys: list
+    k: int
+    primes: tuple[int, int]
+    shared: dict
+
+
 def _protect_patterns(
-    sizes,
-    blocks,
-    members,
-    fixed,
-    tiers,
-    keys,
-    k,
-    answered,
-    patterns,
-    candidates,
-    shown_fixed,
-    measure_id,
-    primes,
-    shared,
+    release: _Release, answered, patterns, candidates, shown_fixed, measure_id
 ) -> tuple[frozenset | None, int]:
     """The cells (positions) to suppress so that no pattern leaks; None when the earlier
     releases' cells alone leak (nothing this release hides can repair that)."""
-    flat, owner = members
+    sizes, blocks, fixed, tiers, keys, k = (
+        release.sizes, release.blocks, release.fixed, release.tiers, release.keys, release.k
+    )
+    flat, owner = release.flat, release.owner
     n_cells = len(fixed)
     suppressed: set[int] = set()
     runs = 0
@@ -328,7 +335,7 @@ def _protect_patterns(
             renumber[flat[kept]],
             owners,
             k,
-            shared=shared,
+            shared=release.shared,
         )
         try:
             with one_blas_thread():
@@ -338,7 +345,7 @@ def _protect_patterns(
                     k,
                     [keys[i] for i in cell_positions],
                     tiers.__getitem__,
-                    primes,
+                    release.primes,
                 )
         except DisclosureError as error:
             logger.warning("Measure %r: %s; its new cells are all withheld", measure_id, error)
