@@ -52,6 +52,10 @@ def _wait_for_other_sessions_to_leave(owner, test_name, timeout=20.0):
     deadline = time.monotonic() + timeout
     with owner._nodb_cursor() as cursor:
         remaining = others(cursor)
+        if remaining:
+            stray = _close_stray_connections()
+            if stray:
+                print(f"\n[staffwell] connections left open by other threads, closed: {stray}")
         while remaining and time.monotonic() < deadline:
             gc.collect()
             time.sleep(0.2)
@@ -63,6 +67,26 @@ def _wait_for_other_sessions_to_leave(owner, test_name, timeout=20.0):
                 pass
         if remaining:
             print(f"\n[staffwell] sessions still on {test_name} after {timeout:.0f} s, ended: {remaining}")
+
+
+def _close_stray_connections() -> list[str]:
+    """Close the database connections still open in this process, whichever thread opened them
+    (a thread that ended leaves its connection to the garbage collector); say whose they were."""
+    import gc
+    import threading
+
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    names = {thread.ident: thread.name for thread in threading.enumerate()}
+    closed = []
+    for wrapper in gc.get_objects():
+        if isinstance(wrapper, BaseDatabaseWrapper) and wrapper.connection is not None:
+            closed.append(f"{wrapper.alias} of {names.get(wrapper._thread_ident, 'a thread that ended')}")
+            try:
+                wrapper.connection.close()  # psycopg's close may be called from any thread
+            except Exception:  # noqa: BLE001 - already broken: nothing left to close
+                pass
+    return closed
 
 
 @pytest.fixture(scope="session")

@@ -81,6 +81,11 @@ def provision(admin_url: str, *, owner_role: str | None, dbname: str) -> None:
 
         if owner_role and not role_exists(owner_role):
             conn.execute(sql.SQL("CREATE ROLE {} LOGIN CREATEDB").format(sql.Identifier(owner_role)))
+        if owner_role:
+            # The test suite drops its databases as the owner; a session another role left open
+            # on one (a test's thread) must be ended first. Only this development server's owner
+            # gets this, and it signals no superuser's session.
+            conn.execute(sql.SQL("GRANT pg_signal_backend TO {}").format(sql.Identifier(owner_role)))
         if not role_exists(APP_ROLE):
             conn.execute(
                 sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS").format(
