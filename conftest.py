@@ -26,6 +26,9 @@ def django_db_setup(django_test_environment, django_db_blocker):
     with django_db_blocker.unblock():
         for alias in connections:
             connections[alias].close()
+        stray = _close_stray_connections()
+        if stray:
+            print(f"\n[staffwell] connections left open elsewhere in this process, closed: {stray}")
         _wait_for_other_sessions_to_leave(owner, test_name)
         owner.creation.destroy_test_db(old_name, verbosity=0)
 
@@ -52,10 +55,6 @@ def _wait_for_other_sessions_to_leave(owner, test_name, timeout=20.0):
     deadline = time.monotonic() + timeout
     with owner._nodb_cursor() as cursor:
         remaining = others(cursor)
-        if remaining:
-            stray = _close_stray_connections()
-            if stray:
-                print(f"\n[staffwell] connections left open by other threads, closed: {stray}")
         while remaining and time.monotonic() < deadline:
             gc.collect()
             time.sleep(0.2)
@@ -70,8 +69,9 @@ def _wait_for_other_sessions_to_leave(owner, test_name, timeout=20.0):
 
 
 def _close_stray_connections() -> list[str]:
-    """Close the database connections still open in this process, whichever thread opened them
-    (a thread that ended leaves its connection to the garbage collector); say whose they were."""
+    """Close the database connections still open in this process, whichever thread or context
+    opened them (a thread that ended leaves its connection to the garbage collector; code run
+    while Playwright's event loop runs gets connections of its own context); say whose."""
     import gc
     import threading
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.db import connection
 
-from wellbeing.tenancy.models import StaffMember
+from wellbeing.tenancy.models import School, StaffMember
 
 from .bulk import insert_rows
 from .models import (
@@ -239,10 +239,13 @@ def generate_wave(*, survey: Survey, seed: int, profile: WaveProfile | None = No
     roster_names = [person["name"] for person in roster]
     # A school's climate persists from one wave to the next: its effects follow from the school,
     # not from the wave's seed.
+    # A school is known here by its name, not its row id: the same roster gives the same answers
+    # in any database (a test database's ids depend on what ran before).
     school_effects = dict(profile.school_effects or {})
     school_domain = {}
+    school_names = dict(School.objects.filter(pk__in=school_ids).values_list("pk", "name"))
     for school_id in school_ids:
-        climate = np.random.default_rng([school_id, 20250901])
+        climate = np.random.default_rng([zlib.crc32(school_names[school_id].encode()), 20250901])
         school_effects.setdefault(school_id, float(climate.normal(0, profile.school_spread)))
         for code in domains:
             school_domain[(school_id, code)] = float(climate.normal(0, 0.2))
