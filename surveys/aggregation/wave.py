@@ -200,6 +200,12 @@ class WaveSnapshot:
         # than it saves.
         self._execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
         self._execute("SET LOCAL jit = off")
+        # A wave is read whole, so hash joins are right. With statistics from before a big load
+        # (a wave answered faster than autovacuum analyses the answers), the planner expects one
+        # response and joins row by row, each time through the organisation's whole index of
+        # answers: 204 s instead of under 1 s for 20,000 respondents (bench_dashboards.py, which
+        # builds its release right after loading). Back to the default when the snapshot ends.
+        self._execute("SET LOCAL enable_nestloop = off")
         codes = ", ".join(
             f"CASE WHEN r.demographics ->> %s = ANY(%s) THEN r.demographics ->> %s END AS d{i}"
             for i in range(len(self.questions))
@@ -224,6 +230,7 @@ class WaveSnapshot:
     def _drop(self) -> None:
         tables = [self._respondents, self._answers, *(table for table, _ in self._atom_tables or ())]
         self._execute(f"DROP TABLE IF EXISTS {', '.join(reversed(tables))}")
+        self._execute("SET LOCAL enable_nestloop = DEFAULT")
 
     def _domain_scale(self, domain: DomainInfo) -> tuple[int, str]:
         """(L, SQL type) of a domain's scaled scores: L is the least common multiple of 1..items,

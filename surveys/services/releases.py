@@ -626,6 +626,9 @@ def _scrub_ordering(survey: Survey) -> None:
     organisation_id, survey_id = survey.organisation_id, survey.pk
     responses, answers, comments = Response._meta.db_table, Answer._meta.db_table, Comment._meta.db_table
     with connection.cursor() as cursor:
+        # The whole wave is rewritten: hash joins, whatever the statistics say (see
+        # surveys.aggregation.wave: stale ones make the planner join row by row).
+        cursor.execute("SET LOCAL enable_nestloop = off")
         cursor.execute(
             f"CREATE TEMPORARY TABLE scrub_response ON COMMIT DROP AS "
             f"SELECT * FROM {responses} WHERE organisation_id = %s AND survey_id = %s",
@@ -657,3 +660,4 @@ def _scrub_ordering(survey: Survey) -> None:
             [organisation_id, survey_id],
         )
         cursor.execute("DROP TABLE scrub_response, scrub_answer, scrub_comment")
+        cursor.execute("SET LOCAL enable_nestloop = DEFAULT")
