@@ -137,6 +137,7 @@ ANSWER_READERS = {
     "surveys/generator.py": "writes generated answers for the demo, tests and benchmarks",
     "surveys/tests/test_anonymity.py": "reads the catalog of the answer tables, never their rows",
     "surveys/tests/test_releases.py": "checks that the scrub rewrote the rows' storage order",
+    "surveys/tests/test_wave_plans.py": "analyses the answer tables (statistics only) and plans the wave's read",
     "bench/": "benchmarks load generated answers, count them and hand them to their baselines",
 }
 SKIPPED_DIRECTORIES = {".venv", ".local", ".git", "node_modules", "frontend", "migrations", "static"}
