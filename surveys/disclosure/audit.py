@@ -968,7 +968,8 @@ class CellSpan:
         """Fewer, larger leaves: a leaf whose blocks are all among another's joins it. Seeing is
         linear, so Y + Y' is seen only by blocks of the larger Sigma, and the search of the
         joined leaf finds every leak either would (a block's part may be empty). Each search
-        costs about the same whatever its dimension, and there are half as many."""
+        costs about the same whatever its dimension, and there are a quarter to a third fewer
+        (the demo trust's audits: 62 leaves to 54, 56 to 41, 32 to 21)."""
         if len(leaves) < 2:
             return leaves
         order = sorted(range(len(leaves)), key=lambda i: -len(leaves[i][1]))

@@ -48,7 +48,9 @@ class ForkedTasks:
         self.tasks = list(tasks)
         self.children: list[tuple[int, int]] = []  # (pid, read end of its results)
         self._done: dict[int, Any] = {}
-        children = min(children, len(self.tasks)) if len(self.tasks) <= MAX_TASKS else 0
+        if len(self.tasks) > MAX_TASKS:  # the pipe would fill, and this write never return
+            raise ValueError(f"at most {MAX_TASKS} tasks can be handed out through a pipe")
+        children = min(children, len(self.tasks))
         self._queue_read, queue_write = os.pipe()
         os.write(queue_write, b"".join(_INDEX.pack(i) for i in range(len(self.tasks))))
         os.close(queue_write)
@@ -110,6 +112,6 @@ def run_forked(func: Callable[[Any], Any], tasks: Sequence[Any], children: int |
     less than the usable cores by default)."""
     if children is None:
         children = usable_cores() - 1
-    if children < 1 or len(tasks) < 2:
+    if children < 1 or len(tasks) < 2 or len(tasks) > MAX_TASKS:
         return [func(task) for task in tasks]
     return ForkedTasks(func, tasks, children).results(help=True)

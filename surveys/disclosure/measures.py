@@ -75,7 +75,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .audit import Atom, Cell, Incidence
-from .forked import run_forked, usable_cores
+from .forked import run_forked
 from .linalg import one_blas_thread, random_prime
 from .protect import DisclosureError, canonical, protect_incidence, suppression_tier
 
@@ -263,7 +263,7 @@ def protect_measures(
     outcomes = run_forked(
         lambda task: _protect_patterns(release, *task),
         list(todo.values()),
-        children=max(0, (processes or usable_cores()) - 1),
+        children=None if processes is None else processes - 1,
     )
     seconds = time.perf_counter() - started
     for key, (result, runs) in zip(todo, outcomes, strict=True):

@@ -9,7 +9,7 @@ import signal
 import pytest
 from django.db import connection
 
-from surveys.disclosure.forked import ForkedTasks, run_forked
+from surveys.disclosure.forked import MAX_TASKS, ForkedTasks, run_forked
 
 PARENT = os.getpid()
 
@@ -30,6 +30,14 @@ def test_every_result_comes_back_in_the_tasks_order(children):
     results = run_forked(square_and_whose, list(range(200)), children=children)
 
     assert [value for value, _ in results] == [x * x for x in range(200)]
+
+
+def test_more_tasks_than_the_pipe_holds_are_computed_here():
+    tasks = list(range(MAX_TASKS + 1))
+
+    assert [value for value, _ in run_forked(square_and_whose, tasks, children=2)] == [x * x for x in tasks]
+    with pytest.raises(ValueError, match="at most"):
+        ForkedTasks(square_and_whose, tasks, children=2)
 
 
 def test_the_children_do_share_the_work():
