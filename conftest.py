@@ -36,10 +36,10 @@ def django_db_setup(django_test_environment, django_db_blocker):
 def _wait_for_other_sessions_to_leave(owner, test_name, timeout=20.0):
     """Dropping the test database fails while any other session is still connected to it.
 
-    Threads the tests started (the Celery worker, live servers) close their connections when they
-    stop, but a connection left to the garbage collector may linger a moment: wait for it, then
-    end what is left where this role may, so the run ends with its verdict rather than an error."""
-    import gc
+    This process's own are closed by then (`_close_stray_connections`); a process a test started
+    and stopped (gunicorn, a worker, the demo) may leave its session a moment longer: wait for
+    it, then end what is left where this role may, so the run ends with its verdict rather than
+    an error."""
     import time
 
     from django.db import DatabaseError
@@ -56,7 +56,6 @@ def _wait_for_other_sessions_to_leave(owner, test_name, timeout=20.0):
     with owner._nodb_cursor() as cursor:
         remaining = others(cursor)
         while remaining and time.monotonic() < deadline:
-            gc.collect()
             time.sleep(0.2)
             remaining = others(cursor)
         for pid, *_ in remaining:
@@ -91,28 +90,18 @@ def _close_stray_connections() -> list[str]:
 
 @pytest.fixture(scope="session")
 def celery_worker_session(django_db_setup, django_db_blocker):
-    """A real Celery worker, in a thread of this process, consuming from the real Redis."""
-    import threading
-
+    """A real Celery worker, in a thread of this process, consuming from the real Redis. It stops
+    before the test database is dropped (its thread's connection is closed then, with any other
+    left open: `_close_stray_connections`)."""
     from celery.contrib.testing.worker import start_worker
-    from celery.signals import task_postrun
 
     from wellbeing.celery import app
 
-    def close_the_workers_connections(**kwargs):
-        # The worker's thread would otherwise keep its connection until the garbage collector
-        # finds it, and the test database cannot be dropped while it is open. A task a test runs
-        # eagerly, in the test's own thread, keeps the test's connection and its transaction.
-        if threading.current_thread() is not threading.main_thread():
-            connections.close_all()
-
-    task_postrun.connect(close_the_workers_connections, weak=False)
     with django_db_blocker.unblock():
         with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=10):
             _worker_running.append(app)
             yield app
             _worker_running.clear()
-    task_postrun.disconnect(close_the_workers_connections)
 
 
 @pytest.fixture

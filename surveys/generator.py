@@ -237,10 +237,9 @@ def generate_wave(*, survey: Survey, seed: int, profile: WaveProfile | None = No
         .values("pk", "school_id", "job_category", "contract", "start_year", "name")
     )
     roster_names = [person["name"] for person in roster]
-    # A school's climate persists from one wave to the next: its effects follow from the school,
+    # A school's climate persists from one wave to the next: its effects follow from the school
+    # (by its name, not its row id, so the same roster gives the same answers in any database),
     # not from the wave's seed.
-    # A school is known here by its name, not its row id: the same roster gives the same answers
-    # in any database (a test database's ids depend on what ran before).
     school_effects = dict(profile.school_effects or {})
     school_domain = {}
     school_names = dict(School.objects.filter(pk__in=school_ids).values_list("pk", "name"))
